@@ -1,0 +1,205 @@
+"""The Starlette app: `/graphql` over the GraphQL-over-HTTP spec, health and readiness checks.
+
+Strawberry's own view answers `application/json` only; this endpoint follows the
+GraphQL-over-HTTP specification: `application/graphql-response+json` when the client accepts it,
+with 400 for unparsable or invalid documents and for variables that do not coerce (and no `data`
+entry then), GET for queries only (405 for mutations), 415 for unsupported content types and
+406 for unacceptable `Accept` headers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+import strawberry
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.execution import ExecutionResult, PreExecutionError
+from strawberry.types.graphql import OperationType
+
+from db import migrate
+from db.engine import create_engine, read_engine, resolve_database_url
+from schema import schema as default_schema
+from schema.base import Context
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+
+
+class BadRequest(Exception):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+def error_response(
+    status: int, message: str, media_type: str = JSON, headers: dict[str, str] | None = None
+) -> Response:
+    body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]})
+    return Response(body, status_code=status, media_type=media_type, headers=headers)
+
+
+def negotiate(request: Request) -> str:
+    """The response media type for the request's Accept header (legacy JSON when absent)."""
+    accept = request.headers.get("accept", "")
+    if not accept.strip():
+        return JSON
+    types = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    if GRAPHQL_RESPONSE in types:
+        return GRAPHQL_RESPONSE
+    if JSON in types or "*/*" in types or "application/*" in types:
+        return JSON
+    raise BadRequest(406, f"Cannot answer with any of {accept!r}: use {GRAPHQL_RESPONSE} or {JSON}.")
+
+
+def _json_param(raw: Any, name: str) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError as exc:
+            raise BadRequest(400, f"`{name}` is not valid JSON.") from exc
+    if raw is not None and not isinstance(raw, dict):
+        raise BadRequest(400, f"`{name}` must be a JSON object.")
+    return raw
+
+
+async def read_params(request: Request) -> dict[str, Any]:
+    """The GraphQL request parameters from a GET query string or a POST JSON body."""
+    if request.method == "GET":
+        params: dict[str, Any] = dict(request.query_params)
+    else:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != JSON:
+            raise BadRequest(415, f"Unsupported content type {content_type or 'none'!r}: send {JSON}.")
+        try:
+            params = json.loads(await request.body())
+        except ValueError as exc:
+            raise BadRequest(400, "The request body is not valid JSON.") from exc
+        if not isinstance(params, dict):
+            raise BadRequest(400, "The request body must be a JSON object with a `query`.")
+    query = params.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise BadRequest(400, "No GraphQL query found: pass `query` as a string.")
+    operation_name = params.get("operationName")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise BadRequest(400, "`operationName` must be a string.")
+    return {
+        "query": query,
+        "variables": _json_param(params.get("variables"), "variables"),
+        "operation_name": operation_name or None,
+        "extensions": _json_param(params.get("extensions"), "extensions"),
+    }
+
+
+def is_request_error(result: ExecutionResult) -> bool:
+    """Parse/validation errors, or variables that failed to coerce: no execution happened."""
+    if isinstance(result, PreExecutionError):
+        return True
+    return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors or [])
+
+
+def encode_result(result: ExecutionResult, request_error: bool) -> bytes:
+    body: dict[str, Any] = {}
+    if result.errors:
+        body["errors"] = [e.formatted for e in result.errors]
+    if not request_error:
+        body["data"] = result.data
+    if result.extensions:
+        body["extensions"] = result.extensions
+    return orjson.dumps(body)
+
+
+async def graphql_endpoint(request: Request) -> Response:
+    schema: strawberry.Schema = request.app.state.schema
+    try:
+        media_type = negotiate(request)
+        params = await read_params(request)
+    except BadRequest as exc:
+        return error_response(exc.status, exc.message, headers=exc.headers)
+    allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
+    context = Context(engine=request.app.state.read_engine, request=request)
+    try:
+        result = await schema.execute(
+            params["query"],
+            variable_values=params["variables"],
+            context_value=context,
+            operation_name=params["operation_name"],
+            allowed_operation_types=allowed,
+            operation_extensions=params["extensions"],
+        )
+    except InvalidOperationTypeError:
+        return error_response(
+            405, "Only queries may be sent with GET: send mutations with POST.", media_type, {"Allow": "POST"}
+        )
+    except CannotGetOperationTypeError as exc:
+        return error_response(400, exc.as_http_error_reason(), media_type)
+    except MissingQueryError:
+        return error_response(400, "No GraphQL query found.", media_type)
+    request_error = is_request_error(result)
+    status = 400 if request_error and media_type == GRAPHQL_RESPONSE else 200
+    return Response(encode_result(result, request_error), status_code=status, media_type=media_type)
+
+
+async def healthz(_: Request) -> Response:
+    """The process is alive (no database check)."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """Ready when the database answers and its schema is at the latest migration."""
+    head = request.app.state.head_revision
+    try:
+        async with request.app.state.read_engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+            current = await migrate.current_revision(connection)
+    except Exception:  # any failure to reach the database means "not ready"
+        return JSONResponse({"status": "unavailable", "reason": "database unreachable"}, status_code=503)
+    if current != head:
+        return JSONResponse(
+            {"status": "unavailable", "reason": f"database at migration {current}, expected {head}"}, status_code=503
+        )
+    return JSONResponse({"status": "ready", "migration": current})
+
+
+def create_app(
+    database_url: str | None = None, *, engine: AsyncEngine | None = None, schema: strawberry.Schema | None = None
+) -> Starlette:
+    """The ASGI app. Without `engine`, the lifespan creates one for `database_url` (or the default)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        owned = engine is None
+        active = engine or create_engine(database_url or resolve_database_url())
+        app.state.engine = active
+        app.state.read_engine = read_engine(active)
+        try:
+            yield
+        finally:
+            if owned:
+                await active.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.schema = schema or default_schema
+    app.state.head_revision = migrate.head_revision()
+    return app

@@ -1,0 +1,62 @@
+"""Database URLs and engines.
+
+Reads run on an AUTOCOMMIT view of the engine: no BEGIN/ROLLBACK round trips around a SELECT.
+Writes (later issues) use `engine.begin()` for one transaction per mutation.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from db.embedded import start_embedded_server
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = PROJECT_ROOT / ".data" / "pg"
+
+
+def to_asyncpg_url(url: str) -> str:
+    """Accept the plain libpq form (`postgresql://`, `postgres://`) or `postgresql+asyncpg://`."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError("DATABASE_URL must look like postgresql://user:pass@host:port/db")
+    if scheme in ("postgresql", "postgres", "postgresql+asyncpg"):
+        return f"postgresql+asyncpg://{rest}"
+    raise ValueError(f"unsupported database URL scheme {scheme!r}: use postgresql://")
+
+
+def to_libpq_url(url: str) -> str:
+    """The same URL in the plain form that libpq tools (psql, pg_dump) understand."""
+    return "postgresql://" + url.partition("://")[2]
+
+
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def resolve_database_url(data_dir: Path | None = None) -> str:
+    """`DATABASE_URL` when set; otherwise the embedded server's URL (started on demand)."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return to_asyncpg_url(url)
+    data_dir = data_dir or Path(os.environ.get("UPL_DATA_DIR", DEFAULT_DATA_DIR))
+    return to_asyncpg_url(start_embedded_server(data_dir))
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    """An async engine for `url`; a small pool is right for 2 cores (see bench/)."""
+    return create_async_engine(
+        to_asyncpg_url(url),
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
+
+
+def read_engine(engine: AsyncEngine) -> AsyncEngine:
+    """A view of `engine` whose connections run in AUTOCOMMIT (sharing the same pool)."""
+    return engine.execution_options(isolation_level="AUTOCOMMIT")

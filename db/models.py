@@ -1,0 +1,366 @@
+"""SQLAlchemy models: the portal's tables, constraints and indexes.
+
+Queries in `resolvers/` use these tables through SQLAlchemy Core (`Model.__table__`), which is
+cheaper than ORM instances for read-heavy GraphQL traffic; the ORM classes stay the single place
+where columns, constraints and indexes are declared (Alembic reads their metadata).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import Enum as PyEnum
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Computed,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from db.enums import (
+    EmployeeRange,
+    EventKind,
+    EventStatus,
+    LegalForm,
+    ListingType,
+    MembershipRole,
+    NetworkKind,
+    ProjectStatus,
+    SpaceStatus,
+    SpaceType,
+    Transaction,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+MONEY = Numeric(14, 2)
+AREA = Numeric(12, 2)
+
+
+def text_enum(enum: type[PyEnum], name: str) -> Enum:
+    """An enum stored as text, guarded by a CHECK constraint named after the column."""
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [m.name for m in members],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Timestamped:
+    """`created_at`, `updated_at` and the `published` flag every portal row carries."""
+
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+    published: Mapped[bool] = mapped_column(Boolean, server_default="true")
+
+
+class AddressColumns:
+    """The address value (street, postal code, city, Ortsteil, optional coordinates)."""
+
+    street: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(5))
+    city: Mapped[str | None] = mapped_column(String(100))
+
+    @declared_attr
+    def ortsteil_key(cls) -> Mapped[str | None]:
+        return mapped_column(String(32), ForeignKey("ortsteile.key"), index=True)
+
+    latitude: Mapped[float | None] = mapped_column()
+    longitude: Mapped[float | None] = mapped_column()
+
+
+def address_checks() -> tuple[CheckConstraint, ...]:
+    return (
+        CheckConstraint("postal_code ~ '^[0-9]{5}$'", name="postal_code_format"),
+        CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude_range"),
+        CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude_range"),
+        CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="location_pair"),
+    )
+
+
+def search_vector(*weighted: tuple[str, str]) -> Mapped[str]:
+    """A generated `tsvector` over the given (column, weight) pairs, German configuration."""
+    parts = " || ".join(
+        f"setweight(to_tsvector('german'::regconfig, coalesce({column}, '')), '{weight}')"
+        for column, weight in weighted
+    )
+    return mapped_column(TSVECTOR, Computed(parts, persisted=True))
+
+
+# --- reference data -------------------------------------------------------------------------
+
+
+class OrtsteilRow(Base):
+    __tablename__ = "ortsteile"
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class IndustryClass(Base):
+    """A class of the German classification of economic activities (WZ 2008), e.g. 62.01."""
+
+    __tablename__ = "industry_classes"
+    __table_args__ = (
+        CheckConstraint(r"code ~ '^[0-9]{2}\.[0-9]{2}$'", name="code_format"),
+        CheckConstraint("section ~ '^[A-U]$'", name="section_letter"),
+    )
+    code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    section: Mapped[str] = mapped_column(String(1))
+
+
+class FundingProgram(Base):
+    __tablename__ = "funding_programs"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+# --- companies ------------------------------------------------------------------------------
+
+
+class Company(Timestamped, AddressColumns, Base):
+    __tablename__ = "companies"
+    __table_args__ = (
+        *address_checks(),
+        CheckConstraint("founded_year BETWEEN 1700 AND 2100", name="founded_year_range"),
+        CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug_format"),
+        Index("ix_companies_name_id", "name", "id"),
+        Index("ix_companies_created_at_id", "created_at", "id"),
+        Index("ix_companies_updated_at_id", "updated_at", "id"),
+        Index("ix_companies_search", "search_vector", postgresql_using="gin"),
+        Index("ix_companies_postal_code", "postal_code"),
+        Index(
+            "ix_companies_industry_code_pattern", "industry_code", postgresql_ops={"industry_code": "text_pattern_ops"}
+        ),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    legal_form: Mapped[LegalForm] = mapped_column(text_enum(LegalForm, "legal_form"), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    industry_code: Mapped[str | None] = mapped_column(String(5), ForeignKey("industry_classes.code"))
+    website: Mapped[str | None] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    employee_range: Mapped[EmployeeRange | None] = mapped_column(text_enum(EmployeeRange, "employee_range"), index=True)
+    founded_year: Mapped[int | None] = mapped_column(SmallInteger)
+    search_vector: Mapped[str] = search_vector(("name", "A"), ("description", "B"), ("street", "C"), ("city", "D"))
+
+
+# --- projects (before networks: a network may come out of a project) -------------------------
+
+
+class Project(Timestamped, Base):
+    __tablename__ = "projects"
+    __table_args__ = (
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_start"),
+        CheckConstraint("total_volume >= 0", name="total_volume_non_negative"),
+        CheckConstraint("funding_amount >= 0", name="funding_non_negative"),
+        CheckConstraint("funding_amount <= total_volume", name="funding_within_volume"),
+        CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug_format"),
+        Index("ix_projects_title_id", "title", "id"),
+        Index("ix_projects_starts_on_id", "starts_on", "id"),
+        Index("ix_projects_total_volume_id", "total_volume", "id"),
+        Index("ix_projects_created_at_id", "created_at", "id"),
+        Index("ix_projects_updated_at_id", "updated_at", "id"),
+        Index("ix_projects_search", "search_vector", postgresql_using="gin"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(160), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[ProjectStatus] = mapped_column(text_enum(ProjectStatus, "project_status"), index=True)
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    total_volume: Mapped[Decimal] = mapped_column(MONEY)
+    funding_amount: Mapped[Decimal] = mapped_column(MONEY)
+    search_vector: Mapped[str] = search_vector(("title", "A"), ("summary", "B"))
+
+
+class ProjectFundingProgram(Base):
+    __tablename__ = "project_funding_programs"
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    program_code: Mapped[str] = mapped_column(ForeignKey("funding_programs.code"), primary_key=True, index=True)
+
+
+class ProjectPartner(Base):
+    __tablename__ = "project_partners"
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+# --- networks -------------------------------------------------------------------------------
+
+
+class Network(Timestamped, Base):
+    __tablename__ = "networks"
+    __table_args__ = (
+        CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug_format"),
+        Index("ix_networks_name_id", "name", "id"),
+        Index("ix_networks_founded_on_id", "founded_on", "id"),
+        Index("ix_networks_created_at_id", "created_at", "id"),
+        Index("ix_networks_updated_at_id", "updated_at", "id"),
+        Index("ix_networks_search", "search_vector", postgresql_using="gin"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[NetworkKind] = mapped_column(text_enum(NetworkKind, "network_kind"), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    founded_on: Mapped[dt.date | None] = mapped_column(Date)
+    website: Mapped[str | None] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(254))
+    origin_project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), index=True)
+    search_vector: Mapped[str] = search_vector(("name", "A"), ("description", "B"))
+
+
+class NetworkMembership(Base):
+    __tablename__ = "network_memberships"
+    __table_args__ = (Index("ix_network_memberships_company_network", "company_id", "network_id"),)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[MembershipRole] = mapped_column(text_enum(MembershipRole, "membership_role"))
+    member_since: Mapped[dt.date] = mapped_column(Date)
+
+
+class ProjectNetwork(Base):
+    __tablename__ = "project_networks"
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+# --- spaces ---------------------------------------------------------------------------------
+
+
+class Space(Timestamped, AddressColumns, Base):
+    __tablename__ = "spaces"
+    __table_args__ = (
+        *address_checks(),
+        CheckConstraint("area_sqm > 0", name="area_positive"),
+        CheckConstraint("area_max_sqm IS NULL OR area_max_sqm >= area_sqm", name="area_max_not_below_min"),
+        CheckConstraint("rent_per_sqm IS NULL OR rent_per_sqm >= 0", name="rent_non_negative"),
+        CheckConstraint("price IS NULL OR price >= 0", name="price_non_negative"),
+        CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug_format"),
+        Index("ix_spaces_title_id", "title", "id"),
+        Index("ix_spaces_area_id", "area_sqm", "id"),
+        Index("ix_spaces_rent_id", "rent_per_sqm", "id"),
+        Index("ix_spaces_available_from_id", "available_from", "id"),
+        Index("ix_spaces_created_at_id", "created_at", "id"),
+        Index("ix_spaces_updated_at_id", "updated_at", "id"),
+        Index("ix_spaces_search", "search_vector", postgresql_using="gin"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(160), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    listing_type: Mapped[ListingType] = mapped_column(text_enum(ListingType, "listing_type"), index=True)
+    space_type: Mapped[SpaceType] = mapped_column(text_enum(SpaceType, "space_type"), index=True)
+    transaction: Mapped[Transaction] = mapped_column(text_enum(Transaction, "transaction"), index=True)
+    area_sqm: Mapped[Decimal] = mapped_column(AREA)
+    area_max_sqm: Mapped[Decimal | None] = mapped_column(AREA)
+    rent_per_sqm: Mapped[Decimal | None] = mapped_column(MONEY)
+    price: Mapped[Decimal | None] = mapped_column(MONEY)
+    available_from: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[SpaceStatus] = mapped_column(text_enum(SpaceStatus, "space_status"), index=True)
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    search_vector: Mapped[str] = search_vector(("title", "A"), ("description", "B"), ("street", "C"))
+
+
+# --- events ---------------------------------------------------------------------------------
+
+
+class Event(Timestamped, AddressColumns, Base):
+    """An event; its venue is a name plus an address, a space of the portal, or an online URL."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        *address_checks(),
+        CheckConstraint("ends_at IS NULL OR ends_at >= starts_at", name="ends_after_start"),
+        CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_non_negative"),
+        CheckConstraint(
+            "venue_name IS NOT NULL OR venue_space_id IS NOT NULL OR online_url IS NOT NULL",
+            name="has_venue",
+        ),
+        CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug_format"),
+        Index("ix_events_starts_at_id", "starts_at", "id"),
+        Index("ix_events_title_id", "title", "id"),
+        Index("ix_events_created_at_id", "created_at", "id"),
+        Index("ix_events_updated_at_id", "updated_at", "id"),
+        Index("ix_events_network_starts_at", "network_id", "starts_at", "id"),
+        Index("ix_events_host_starts_at", "host_company_id", "starts_at", "id"),
+        Index("ix_events_search", "search_vector", postgresql_using="gin"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(160), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[EventKind] = mapped_column(text_enum(EventKind, "event_kind"), index=True)
+    status: Mapped[EventStatus] = mapped_column(text_enum(EventStatus, "event_status"), index=True)
+    starts_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    venue_name: Mapped[str | None] = mapped_column(String(200))
+    venue_space_id: Mapped[int | None] = mapped_column(ForeignKey("spaces.id", ondelete="SET NULL"), index=True)
+    online_url: Mapped[str | None] = mapped_column(String(300))
+    host_company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"))
+    network_id: Mapped[int | None] = mapped_column(ForeignKey("networks.id", ondelete="SET NULL"))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), index=True)
+    registration_required: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    registration_url: Mapped[str | None] = mapped_column(String(300))
+    registration_deadline: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    search_vector: Mapped[str] = search_vector(("title", "A"), ("description", "B"), ("venue_name", "C"))
+
+
+# --- contact persons (personal data) --------------------------------------------------------
+
+
+class ContactPerson(Timestamped, Base):
+    """A contact person (Ansprechpartner) of exactly one company, network or project."""
+
+    __tablename__ = "contact_persons"
+    __table_args__ = (
+        CheckConstraint("num_nonnulls(company_id, network_id, project_id) = 1", name="exactly_one_owner"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    network_id: Mapped[int | None] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    publication_consent: Mapped[bool] = mapped_column(Boolean, server_default="false")

@@ -1,0 +1,72 @@
+"""Loading data sets: the demo data (`upl db seed --demo`) and synthetic ones (`--synthetic`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from db import models
+from db.seed.reference import FUNDING_PROGRAMS, INDUSTRY_CLASSES
+
+# Insert order respects foreign keys.
+TABLES = [
+    models.Company,
+    models.Project,
+    models.Network,
+    models.NetworkMembership,
+    models.ProjectFundingProgram,
+    models.ProjectPartner,
+    models.ProjectNetwork,
+    models.Space,
+    models.Event,
+    models.ContactPerson,
+]
+BATCH = 5000
+
+
+class DatabaseNotEmpty(RuntimeError):
+    pass
+
+
+async def is_empty(connection: AsyncConnection) -> bool:
+    count = await connection.scalar(select(func.count()).select_from(models.Company.__table__))
+    return not count
+
+
+async def load_reference_data(connection: AsyncConnection) -> None:
+    industries = models.IndustryClass.__table__
+    programs = models.FundingProgram.__table__
+    await connection.execute(
+        insert(industries).on_conflict_do_nothing(),
+        [{"code": c, "title": t, "section": s} for c, t, s in INDUSTRY_CLASSES],
+    )
+    await connection.execute(
+        insert(programs).on_conflict_do_nothing(),
+        [{"code": c, "name": n, "description": d} for c, n, d in FUNDING_PROGRAMS],
+    )
+
+
+async def load(engine: AsyncEngine, rows: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
+    """Insert a data set into an empty database in one transaction; refuse a non-empty one."""
+    async with engine.begin() as connection:
+        if not await is_empty(connection):
+            raise DatabaseNotEmpty("the database already holds portal data; demo data is only loaded into an empty one")
+        await load_reference_data(connection)
+        counts: dict[str, int] = {}
+        for model in TABLES:
+            table = model.__table__
+            table_rows = rows.get(table.name, [])
+            for start in range(0, len(table_rows), BATCH):
+                await connection.execute(table.insert(), table_rows[start : start + BATCH])
+            counts[table.name] = len(table_rows)
+            if "id" in table.c:
+                await connection.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"(SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)"
+                    )
+                )
+        return counts

@@ -1,0 +1,88 @@
+"""Companies: visibility, orderings and filters, defined once for loaders and the planner."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, select
+
+from db import models
+from db.enums import EmployeeRange, LegalForm, Ortsteil
+from resolvers.base import DataContext, Entity, common_conditions, load_one_by
+from resolvers.errors import UserInputError
+from resolvers.pagination import Direction, Ordering, OrderKey
+
+companies = models.Company.__table__
+industries = models.IndustryClass.__table__
+memberships = models.NetworkMembership.__table__
+
+
+def _by(name: str, *keys: OrderKey) -> Ordering:
+    return Ordering(name, (*keys, OrderKey(companies.c.id)))
+
+
+COMPANY = Entity(
+    name="Company",
+    table=companies,
+    orderings={
+        "NAME": _by("NAME", OrderKey(companies.c.name)),
+        "CREATED_AT": _by("CREATED_AT", OrderKey(companies.c.created_at)),
+        "UPDATED_AT": _by("UPDATED_AT", OrderKey(companies.c.updated_at)),
+        "FOUNDED_YEAR": _by("FOUNDED_YEAR", OrderKey(companies.c.founded_year, nullable=True, null_fill=0)),
+    },
+    default_ordering="NAME",
+    default_direction=Direction.ASC,
+)
+
+INDUSTRY_CODE_PREFIX = re.compile(r"^\d{1,2}(\.\d{0,2})?$")
+
+
+@dataclass(frozen=True)
+class CompanyFilter:
+    ortsteil: Ortsteil | None = None
+    postal_code: str | None = None
+    industry_code: str | None = None
+    network_id: int | None = None
+    employee_ranges: tuple[EmployeeRange, ...] | None = None
+    legal_forms: tuple[LegalForm, ...] | None = None
+    updated_since: dt.datetime | None = None
+    search: str | None = None
+
+
+def company_conditions(f: CompanyFilter | None) -> list[ColumnElement[bool]]:
+    if f is None:
+        return []
+    c = companies.c
+    conditions = common_conditions(companies, f.updated_since, f.search)
+    if f.ortsteil is not None:
+        conditions.append(c.ortsteil_key == f.ortsteil.name)
+    if f.postal_code is not None:
+        if not re.fullmatch(r"\d{5}", f.postal_code):
+            raise UserInputError(f"`postalCode` must be five digits (got {f.postal_code!r}).")
+        conditions.append(c.postal_code == f.postal_code)
+    if f.industry_code is not None:
+        if not INDUSTRY_CODE_PREFIX.fullmatch(f.industry_code):
+            raise UserInputError(
+                f'`industryCode` must be a WZ 2008 code or prefix such as "62" or "62.01" (got {f.industry_code!r}).'
+            )
+        conditions.append(c.industry_code.startswith(f.industry_code, autoescape=True))
+    if f.network_id is not None:
+        conditions.append(exists().where(memberships.c.company_id == c.id, memberships.c.network_id == f.network_id))
+    if f.employee_ranges is not None:
+        conditions.append(c.employee_range.in_(f.employee_ranges))
+    if f.legal_forms is not None:
+        conditions.append(c.legal_form.in_(f.legal_forms))
+    return conditions
+
+
+async def load_industry(ctx: DataContext, code: str) -> Any | None:
+    return await load_one_by(ctx, "industry", select(industries), industries.c.code, code)
+
+
+def industries_in_use() -> Any:
+    """The WZ classes of published companies, by code."""
+    used = select(companies.c.industry_code).where(COMPANY.visible(), companies.c.industry_code.is_not(None))
+    return select(industries).where(industries.c.code.in_(used)).order_by(industries.c.code)

@@ -1,0 +1,95 @@
+"""The one place where the domain modules are composed into the GraphQL schema.
+
+Each domain (companies, networks, spaces, projects, events) owns its types, root fields and the
+fields it adds to other domains' types; `compose()` puts a chosen set of them together. The
+cross-domain root fields (`node`, `nodes`, `search`, `ortsteile`) are built here from what the
+chosen domains register.
+"""
+
+import asyncio
+from collections.abc import Sequence
+from enum import Enum
+from typing import Annotated, Any, Union
+
+import strawberry
+from strawberry.tools import merge_types
+
+from db.enums import Ortsteil as OrtsteilKey
+from resolvers.errors import UserInputError
+from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from resolvers.search import search_statement
+from schema import companies, events, networks, projects, spaces
+from schema.base import InfoT, Node, Ortsteil
+from schema.domain import Domain, NodeType, graft
+from schema.errors import ErrorCodes
+from schema.ids import decode_id
+
+ALL_DOMAINS: tuple[Domain, ...] = (
+    companies.DOMAIN,
+    networks.DOMAIN,
+    spaces.DOMAIN,
+    projects.DOMAIN,
+    events.DOMAIN,
+)
+
+
+def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]) -> type:
+    search_enum = strawberry.enum(
+        Enum("SearchType", {name.upper(): name for name in node_types}),  # type: ignore[misc]
+        description="Types `search` can return.",
+    )
+    search_result = Annotated[Union[search_types], strawberry.union("SearchResult")]  # type: ignore[valid-type]  # noqa: UP007
+
+    async def load_node(info: InfoT, global_id: str) -> Any | None:
+        type_name, pk = decode_id(global_id)
+        node_type = node_types.get(type_name)
+        if node_type is None:
+            raise UserInputError(f"Invalid ID {global_id!r}: unknown type {type_name!r}.")
+        return await node_type.load(info.context, pk)
+
+    @strawberry.type
+    class RootQuery:
+        @strawberry.field(description="Any object by its global ID.")
+        async def node(self, info: InfoT, id: strawberry.ID) -> Node | None:
+            return await load_node(info, id)  # type: ignore[no-any-return]
+
+        @strawberry.field(description="Objects by global IDs, in order; null where not found.")
+        async def nodes(self, info: InfoT, ids: list[strawberry.ID]) -> list[Node | None]:
+            if len(ids) > MAX_PAGE_SIZE:
+                raise UserInputError(f"`ids` has {len(ids)} entries, more than the maximum of {MAX_PAGE_SIZE}.")
+            return list(await asyncio.gather(*(load_node(info, i) for i in ids)))
+
+        @strawberry.field(description="German full-text search over the portal, best matches first.")
+        async def search(
+            self,
+            info: InfoT,
+            query: str,
+            types: list[search_enum] | None = None,  # type: ignore[valid-type]
+            first: int | None = None,
+        ) -> list[search_result]:  # type: ignore[valid-type]
+            limit = DEFAULT_PAGE_SIZE if first is None else first
+            if not 0 <= limit <= MAX_PAGE_SIZE:
+                raise UserInputError(f"`first` must be between 0 and {MAX_PAGE_SIZE} (got {limit}).")
+            chosen = [node_types[t.value] for t in types] if types else list(node_types.values())
+            rows = await info.context.fetch_all(search_statement(query, [n.entity for n in chosen], limit))
+            found = await asyncio.gather(*(node_types[r.type_name].load(info.context, r.id) for r in rows))
+            return [f for f in found if f is not None]
+
+        @strawberry.field(description="Lichtenberg's ten Ortsteile.")
+        def ortsteile(self) -> list[Ortsteil]:
+            return [Ortsteil(key=member, name=member.value) for member in OrtsteilKey]
+
+    return RootQuery
+
+
+def compose(domains: Sequence[Domain] = ALL_DOMAINS) -> strawberry.Schema:
+    """Build the schema from `domains` (all five by default)."""
+    graft(domains)
+    node_types = {name: node for domain in domains for name, node in domain.nodes.items()}
+    search_types = tuple(node.graphql_type for node in node_types.values())
+    root = _root_fields(node_types, search_types)
+    query = merge_types("Query", (root, *(domain.query for domain in domains)))
+    return strawberry.Schema(query=query, extensions=[ErrorCodes])
+
+
+schema = compose()

@@ -1,0 +1,171 @@
+"""The companies domain: `Company`, its filters and orderings, and `company`/`companies`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from db.enums import EmployeeRange, LegalForm
+from db.enums import Ortsteil as OrtsteilKey
+from resolvers import companies as data
+from resolvers.base import list_query
+from resolvers.contacts import load_contacts
+from resolvers.pagination import Direction, page_args
+from schema.base import (
+    Address,
+    Connection,
+    ContactPerson,
+    InfoT,
+    Node,
+    berlin_time,
+    find_one,
+    root_connection,
+    to_filter,
+)
+from schema.domain import Domain, NodeType
+from schema.ids import decode_optional, encode_id
+
+
+@strawberry.type(description="A class of the German classification of economic activities (WZ 2008).")
+class IndustryClass:
+    code: str = strawberry.field(description='The class code, e.g. "62.01".')
+    title: str
+    section: str = strawberry.field(description="The section letter (A-U).")
+
+    @staticmethod
+    def of(row: Any) -> IndustryClass:
+        return IndustryClass(code=row.code, title=row.title, section=row.section)
+
+
+@strawberry.type(description="A company (or other organisation) in Lichtenberg.")
+class Company(Node):
+    pk: strawberry.Private[int]
+    industry_code: strawberry.Private[str | None]
+    slug: str
+    name: str
+    legal_form: LegalForm
+    description: str | None
+    address: Address | None
+    website: str | None
+    email: str | None = strawberry.field(description="Functional e-mail address of the company.")
+    phone: str | None
+    employee_range: EmployeeRange | None
+    founded_year: int | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: Any) -> Company:
+        return cls(
+            id=strawberry.ID(encode_id("Company", row.id)),
+            pk=row.id,
+            industry_code=row.industry_code,
+            slug=row.slug,
+            name=row.name,
+            legal_form=row.legal_form,
+            description=row.description,
+            address=Address.of(row),
+            website=row.website,
+            email=row.email,
+            phone=row.phone,
+            employee_range=row.employee_range,
+            founded_year=row.founded_year,
+            created_at=berlin_time(row.created_at),  # type: ignore[arg-type]
+            updated_at=berlin_time(row.updated_at),  # type: ignore[arg-type]
+        )
+
+    @strawberry.field(description="Primary industry (WZ 2008 class).")
+    async def industry(self, info: InfoT) -> IndustryClass | None:
+        if self.industry_code is None:
+            return None
+        row = await data.load_industry(info.context, self.industry_code)
+        return None if row is None else IndustryClass.of(row)
+
+    @strawberry.field(description="Contact persons who consented to publication.")
+    async def contacts(self, info: InfoT) -> list[ContactPerson]:
+        return [ContactPerson.of(r) for r in await load_contacts(info.context, "company_id", self.pk)]
+
+
+@strawberry.input(description="Filters for companies; all given conditions must hold.")
+class CompanyFilter:
+    ortsteil: OrtsteilKey | None = None
+    postal_code: str | None = None
+    industry_code: str | None = strawberry.field(
+        default=None, description='A WZ code or prefix: "62" matches 62.01 and 62.09.'
+    )
+    network_id: strawberry.ID | None = strawberry.field(default=None, description="Members of this network.")
+    employee_ranges: list[EmployeeRange] | None = None
+    legal_forms: list[LegalForm] | None = None
+    updated_since: dt.datetime | None = None
+    search: str | None = strawberry.field(default=None, description="German full-text search.")
+
+
+@strawberry.enum(description="Fields to order companies by.")
+class CompanyOrderField(Enum):
+    NAME = "NAME"
+    CREATED_AT = "CREATED_AT"
+    UPDATED_AT = "UPDATED_AT"
+    FOUNDED_YEAR = "FOUNDED_YEAR"
+
+
+@strawberry.input
+class CompanyOrder:
+    field: CompanyOrderField
+    direction: Direction = Direction.ASC
+
+
+def company_list(
+    filter: CompanyFilter | None,
+    order_by: CompanyOrder | None,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> Any:
+    """The data layer's list request for these GraphQL arguments (shared by every link)."""
+    domain_filter = to_filter(
+        filter, data.CompanyFilter, network_id=decode_optional(filter.network_id, "Network") if filter else None
+    )
+    return list_query(
+        data.COMPANY,
+        data.company_conditions(domain_filter),
+        domain_filter,
+        order_by.field.value if order_by else None,
+        order_by.direction if order_by else None,
+        page_args(first, after, last, before),
+    )
+
+
+@strawberry.type
+class CompanyQuery:
+    @strawberry.field(description="A company by global ID or by slug.")
+    async def company(self, info: InfoT, id: strawberry.ID | None = None, slug: str | None = None) -> Company | None:
+        return await find_one(info.context, data.COMPANY, id, slug, Company.from_row)
+
+    @strawberry.field(description="Companies, filtered and ordered, as a Relay connection.")
+    async def companies(
+        self,
+        info: InfoT,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: CompanyFilter | None = None,
+        order_by: CompanyOrder | None = None,
+    ) -> Connection[Company]:
+        query = company_list(filter, order_by, first, after, last, before)
+        return await root_connection(info.context, data.COMPANY, query, Company.from_row)
+
+    @strawberry.field(description="The WZ 2008 classes that published companies are in.")
+    async def industries(self, info: InfoT) -> list[IndustryClass]:
+        return [IndustryClass.of(r) for r in await info.context.fetch_all(data.industries_in_use())]
+
+
+DOMAIN = Domain(
+    name="companies",
+    query=CompanyQuery,
+    nodes={"Company": NodeType(data.COMPANY, Company)},
+)

@@ -1,0 +1,243 @@
+"""The events domain: `Event`, its venue, and the events of companies, networks, spaces, projects."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from db.enums import EventKind, EventStatus
+from db.enums import Ortsteil as OrtsteilKey
+from resolvers import events as data
+from resolvers.base import Entity, Link, list_query, load_by_id
+from resolvers.companies import COMPANY
+from resolvers.networks import NETWORK
+from resolvers.pagination import Direction, page_args
+from resolvers.projects import PROJECT
+from resolvers.spaces import SPACE
+from schema.base import (
+    Address,
+    Connection,
+    InfoT,
+    Node,
+    berlin_time,
+    find_one,
+    linked_connection,
+    root_connection,
+    to_filter,
+)
+from schema.companies import Company
+from schema.domain import Domain, NodeType
+from schema.ids import decode_optional, encode_id
+from schema.networks import Network
+from schema.projects import Project
+from schema.spaces import Space
+
+
+async def _load(info: InfoT, entity: Entity, pk: int | None, to_node: Any) -> Any | None:
+    if pk is None:
+        return None
+    row = await load_by_id(info.context, entity, pk)
+    return None if row is None else to_node(row)
+
+
+@strawberry.type(description="Registration for an event.")
+class Registration:
+    required: bool
+    url: str | None
+    deadline: dt.datetime | None
+    capacity: int | None = strawberry.field(description="Places available; null: unlimited or unknown.")
+
+
+@strawberry.type(description="Where an event takes place: a named place, a space of the portal, or online.")
+class Venue:
+    name: str | None
+    online_url: str | None
+    own_address: strawberry.Private[Address | None]
+    space_pk: strawberry.Private[int | None]
+
+    @strawberry.field(description="The venue's address; for a portal space, the space's address.")
+    async def address(self, info: InfoT) -> Address | None:
+        if self.own_address is not None or self.space_pk is None:
+            return self.own_address
+        space = await self.space(info)
+        return None if space is None else space.address
+
+    @strawberry.field(description="The portal space the event is held in, if any.")
+    async def space(self, info: InfoT) -> Space | None:
+        result: Space | None = await _load(info, SPACE, self.space_pk, Space.from_row)
+        return result
+
+
+@strawberry.type(description="An event: a meeting, workshop, trade fair, award...")
+class Event(Node):
+    pk: strawberry.Private[int]
+    host_pk: strawberry.Private[int | None]
+    network_pk: strawberry.Private[int | None]
+    project_pk: strawberry.Private[int | None]
+    slug: str
+    title: str
+    description: str | None
+    kind: EventKind
+    status: EventStatus
+    starts_at: dt.datetime
+    ends_at: dt.datetime | None
+    venue: Venue
+    registration: Registration
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: Any) -> Event:
+        return cls(
+            id=strawberry.ID(encode_id("Event", row.id)),
+            pk=row.id,
+            host_pk=row.host_company_id,
+            network_pk=row.network_id,
+            project_pk=row.project_id,
+            slug=row.slug,
+            title=row.title,
+            description=row.description,
+            kind=row.kind,
+            status=row.status,
+            starts_at=berlin_time(row.starts_at),  # type: ignore[arg-type]
+            ends_at=berlin_time(row.ends_at),
+            venue=Venue(
+                name=row.venue_name, online_url=row.online_url, own_address=Address.of(row), space_pk=row.venue_space_id
+            ),
+            registration=Registration(
+                required=row.registration_required,
+                url=row.registration_url,
+                deadline=berlin_time(row.registration_deadline),
+                capacity=row.capacity,
+            ),
+            created_at=berlin_time(row.created_at),  # type: ignore[arg-type]
+            updated_at=berlin_time(row.updated_at),  # type: ignore[arg-type]
+        )
+
+    @strawberry.field(description="The company hosting the event.")
+    async def host(self, info: InfoT) -> Company | None:
+        result: Company | None = await _load(info, COMPANY, self.host_pk, Company.from_row)
+        return result
+
+    @strawberry.field(description="The network organising the event.")
+    async def network(self, info: InfoT) -> Network | None:
+        result: Network | None = await _load(info, NETWORK, self.network_pk, Network.from_row)
+        return result
+
+    @strawberry.field(description="The project the event belongs to.")
+    async def project(self, info: InfoT) -> Project | None:
+        result: Project | None = await _load(info, PROJECT, self.project_pk, Project.from_row)
+        return result
+
+
+@strawberry.input(description="Filters for events; all given conditions must hold.")
+class EventFilter:
+    starts_after: dt.datetime | None = strawberry.field(default=None, description="Starting at or after.")
+    starts_before: dt.datetime | None = strawberry.field(default=None, description="Starting before.")
+    kinds: list[EventKind] | None = None
+    statuses: list[EventStatus] | None = None
+    network_id: strawberry.ID | None = None
+    company_id: strawberry.ID | None = strawberry.field(default=None, description="Hosted by this company.")
+    project_id: strawberry.ID | None = None
+    ortsteil: OrtsteilKey | None = None
+    updated_since: dt.datetime | None = None
+    search: str | None = None
+
+
+@strawberry.enum(description="Fields to order events by.")
+class EventOrderField(Enum):
+    START_AT = "START_AT"
+    TITLE = "TITLE"
+    CREATED_AT = "CREATED_AT"
+    UPDATED_AT = "UPDATED_AT"
+
+
+@strawberry.input
+class EventOrder:
+    field: EventOrderField
+    direction: Direction = Direction.ASC
+
+
+def event_list(
+    filter: EventFilter | None,
+    order_by: EventOrder | None,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> Any:
+    domain_filter = to_filter(
+        filter,
+        data.EventFilter,
+        network_id=decode_optional(filter.network_id, "Network") if filter else None,
+        company_id=decode_optional(filter.company_id, "Company") if filter else None,
+        project_id=decode_optional(filter.project_id, "Project") if filter else None,
+    )
+    return list_query(
+        data.EVENT,
+        data.event_conditions(domain_filter),
+        domain_filter,
+        order_by.field.value if order_by else None,
+        order_by.direction if order_by else None,
+        page_args(first, after, last, before),
+    )
+
+
+def events_of(link: Link, owner: str) -> type:
+    """The `events` field the events domain contributes to `owner` (Company, Network, ...)."""
+
+    @strawberry.type(name=f"{owner}Events")
+    class EventsExtension:
+        @strawberry.field(description=f"Events of this {owner.lower()} ({link.name}).")
+        async def events(
+            self,
+            info: InfoT,
+            first: int | None = None,
+            after: str | None = None,
+            last: int | None = None,
+            before: str | None = None,
+            filter: EventFilter | None = None,
+            order_by: EventOrder | None = None,
+        ) -> Connection[Event]:
+            query = event_list(filter, order_by, first, after, last, before)
+            parent_pk: int = self.pk  # type: ignore[attr-defined]
+            return await linked_connection(info.context, link, parent_pk, query, Event.from_row)
+
+    return EventsExtension
+
+
+@strawberry.type
+class EventQuery:
+    @strawberry.field(description="An event by global ID or by slug.")
+    async def event(self, info: InfoT, id: strawberry.ID | None = None, slug: str | None = None) -> Event | None:
+        return await find_one(info.context, data.EVENT, id, slug, Event.from_row)
+
+    @strawberry.field(description="Events, filtered and ordered (by start time by default).")
+    async def events(
+        self,
+        info: InfoT,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: EventFilter | None = None,
+        order_by: EventOrder | None = None,
+    ) -> Connection[Event]:
+        query = event_list(filter, order_by, first, after, last, before)
+        return await root_connection(info.context, data.EVENT, query, Event.from_row)
+
+
+DOMAIN = Domain(
+    name="events",
+    query=EventQuery,
+    nodes={"Event": NodeType(data.EVENT, Event)},
+    extensions=[
+        (Company, events_of(data.COMPANY_EVENTS, "Company")),
+        (Network, events_of(data.NETWORK_EVENTS, "Network")),
+        (Space, events_of(data.SPACE_EVENTS, "Space")),
+        (Project, events_of(data.PROJECT_EVENTS, "Project")),
+    ],
+)

@@ -1,0 +1,224 @@
+"""The networks domain: `Network`, memberships, and `Company.networks` as an extension."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from enum import Enum
+from typing import Any, TypeVar
+
+import strawberry
+
+from db.enums import MembershipRole, NetworkKind
+from resolvers import networks as data
+from resolvers.base import (
+    count_linked,
+    list_query,
+    load_linked_page,
+)
+from resolvers.contacts import load_contacts
+from resolvers.pagination import Direction, Page, page_args
+from schema.base import (
+    Connection,
+    ConnectionBase,
+    ContactPerson,
+    InfoT,
+    Node,
+    PageInfo,
+    berlin_time,
+    find_one,
+    root_connection,
+    to_filter,
+)
+from schema.companies import Company, CompanyFilter, CompanyOrder, company_list
+from schema.domain import Domain, NodeType
+from schema.ids import encode_id
+
+T = TypeVar("T")
+
+
+@strawberry.type(description="A business association, network or cluster of companies.")
+class Network(Node):
+    pk: strawberry.Private[int]
+    origin_project_pk: strawberry.Private[int | None]
+    slug: str
+    name: str
+    kind: NetworkKind
+    description: str | None
+    founded_on: dt.date | None
+    website: str | None
+    email: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: Any) -> Network:
+        return cls(
+            id=strawberry.ID(encode_id("Network", row.id)),
+            pk=row.id,
+            origin_project_pk=row.origin_project_id,
+            slug=row.slug,
+            name=row.name,
+            kind=row.kind,
+            description=row.description,
+            founded_on=row.founded_on,
+            website=row.website,
+            email=row.email,
+            created_at=berlin_time(row.created_at),  # type: ignore[arg-type]
+            updated_at=berlin_time(row.updated_at),  # type: ignore[arg-type]
+        )
+
+    @strawberry.field(description="Contact persons who consented to publication.")
+    async def contacts(self, info: InfoT) -> list[ContactPerson]:
+        return [ContactPerson.of(r) for r in await load_contacts(info.context, "network_id", self.pk)]
+
+    @strawberry.field(description="Member companies; each edge carries the membership.")
+    async def members(
+        self,
+        info: InfoT,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: CompanyFilter | None = None,
+        order_by: CompanyOrder | None = None,
+    ) -> NetworkMemberConnection:
+        query = company_list(filter, order_by, first, after, last, before)
+        page = await load_linked_page(info.context, data.NETWORK_MEMBERS, self.pk, query)
+        count = lambda: count_linked(info.context, data.NETWORK_MEMBERS, self.pk, query)  # noqa: E731
+        return membership_connection(NetworkMemberConnection, NetworkMemberEdge, page, Company.from_row, count)
+
+
+def membership_connection(
+    connection_type: type[T], edge_type: type, page: Page, to_node: Callable[[Any], Any], count: Callable[[], Any]
+) -> T:
+    """A connection whose edges carry the membership (role, since) besides the node."""
+    edges = [
+        edge_type(cursor=cursor, node=to_node(row), role=row.membership_role, member_since=row.member_since)
+        for row, cursor in zip(page.rows, page.cursors, strict=True)
+    ]
+    return connection_type(edges=edges, page_info=PageInfo.of(page), count_total=count)  # type: ignore[call-arg]
+
+
+@strawberry.type(description="A member company of a network.")
+class NetworkMemberEdge:
+    cursor: str
+    node: Company
+    role: MembershipRole
+    member_since: dt.date
+
+
+@strawberry.type
+class NetworkMemberConnection(ConnectionBase):
+    edges: list[NetworkMemberEdge]
+
+    @strawberry.field
+    def nodes(self) -> list[Company]:
+        return [edge.node for edge in self.edges]
+
+
+@strawberry.type(description="A network the company belongs to.")
+class CompanyNetworkEdge:
+    cursor: str
+    node: Network
+    role: MembershipRole
+    member_since: dt.date
+
+
+@strawberry.type
+class CompanyNetworkConnection(ConnectionBase):
+    edges: list[CompanyNetworkEdge]
+
+    @strawberry.field
+    def nodes(self) -> list[Network]:
+        return [edge.node for edge in self.edges]
+
+
+@strawberry.input(description="Filters for networks.")
+class NetworkFilter:
+    kinds: list[NetworkKind] | None = None
+    updated_since: dt.datetime | None = None
+    search: str | None = None
+
+
+@strawberry.enum(description="Fields to order networks by.")
+class NetworkOrderField(Enum):
+    NAME = "NAME"
+    FOUNDED_ON = "FOUNDED_ON"
+    CREATED_AT = "CREATED_AT"
+    UPDATED_AT = "UPDATED_AT"
+
+
+@strawberry.input
+class NetworkOrder:
+    field: NetworkOrderField
+    direction: Direction = Direction.ASC
+
+
+def network_list(
+    filter: NetworkFilter | None,
+    order_by: NetworkOrder | None,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> Any:
+    domain_filter = to_filter(filter, data.NetworkFilter)
+    return list_query(
+        data.NETWORK,
+        data.network_conditions(domain_filter),
+        domain_filter,
+        order_by.field.value if order_by else None,
+        order_by.direction if order_by else None,
+        page_args(first, after, last, before),
+    )
+
+
+@strawberry.type
+class CompanyNetworks:
+    """Contributed to `Company` by the networks domain."""
+
+    @strawberry.field(description="Networks the company is a member of; edges carry the membership.")
+    async def networks(
+        self: Company,  # type: ignore[misc]
+        info: InfoT,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: NetworkFilter | None = None,
+        order_by: NetworkOrder | None = None,
+    ) -> CompanyNetworkConnection:
+        query = network_list(filter, order_by, first, after, last, before)
+        page = await load_linked_page(info.context, data.COMPANY_NETWORKS, self.pk, query)
+        count = lambda: count_linked(info.context, data.COMPANY_NETWORKS, self.pk, query)  # noqa: E731
+        return membership_connection(CompanyNetworkConnection, CompanyNetworkEdge, page, Network.from_row, count)
+
+
+@strawberry.type
+class NetworkQuery:
+    @strawberry.field(description="A network by global ID or by slug.")
+    async def network(self, info: InfoT, id: strawberry.ID | None = None, slug: str | None = None) -> Network | None:
+        return await find_one(info.context, data.NETWORK, id, slug, Network.from_row)
+
+    @strawberry.field(description="Networks, filtered and ordered, as a Relay connection.")
+    async def networks(
+        self,
+        info: InfoT,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: NetworkFilter | None = None,
+        order_by: NetworkOrder | None = None,
+    ) -> Connection[Network]:
+        query = network_list(filter, order_by, first, after, last, before)
+        return await root_connection(info.context, data.NETWORK, query, Network.from_row)
+
+
+DOMAIN = Domain(
+    name="networks",
+    query=NetworkQuery,
+    nodes={"Network": NodeType(data.NETWORK, Network)},
+    extensions=[(Company, CompanyNetworks)],
+)

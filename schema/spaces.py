@@ -1,0 +1,181 @@
+"""The spaces domain: commercial space offers and requests, and `Company.spaces`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from db.enums import ListingType, SpaceStatus, SpaceType, Transaction
+from db.enums import Ortsteil as OrtsteilKey
+from resolvers import spaces as data
+from resolvers.base import list_query, load_by_id
+from resolvers.companies import COMPANY
+from resolvers.pagination import Direction, page_args
+from schema.base import (
+    Address,
+    Connection,
+    InfoT,
+    Money,
+    Node,
+    berlin_time,
+    find_one,
+    linked_connection,
+    root_connection,
+    to_filter,
+)
+from schema.companies import Company
+from schema.domain import Domain, NodeType
+from schema.ids import encode_id
+
+
+@strawberry.type(description="A commercial space listing relayed by the office: an offer or a request.")
+class Space(Node):
+    pk: strawberry.Private[int]
+    provider_pk: strawberry.Private[int | None]
+    slug: str
+    title: str
+    listing_type: ListingType
+    space_type: SpaceType
+    transaction: Transaction
+    area_sqm: Decimal = strawberry.field(description="Area in m² (the smallest unit if divisible).")
+    area_max_sqm: Decimal | None = strawberry.field(description="Largest area in m² where divisible.")
+    rent_per_sqm: Money | None = strawberry.field(description="Net cold rent per m² and month; null: on request.")
+    price: Money | None = strawberry.field(description="Sale price; null: on request or not for sale.")
+    available_from: dt.date | None
+    status: SpaceStatus
+    address: Address | None
+    description: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: Any) -> Space:
+        return cls(
+            id=strawberry.ID(encode_id("Space", row.id)),
+            pk=row.id,
+            provider_pk=row.provider_id,
+            slug=row.slug,
+            title=row.title,
+            listing_type=row.listing_type,
+            space_type=row.space_type,
+            transaction=row.transaction,
+            area_sqm=row.area_sqm,
+            area_max_sqm=row.area_max_sqm,
+            rent_per_sqm=Money.of(row.rent_per_sqm),
+            price=Money.of(row.price),
+            available_from=row.available_from,
+            status=row.status,
+            address=Address.of(row),
+            description=row.description,
+            created_at=berlin_time(row.created_at),  # type: ignore[arg-type]
+            updated_at=berlin_time(row.updated_at),  # type: ignore[arg-type]
+        )
+
+    @strawberry.field(description="The company offering or seeking the space, where public.")
+    async def provider(self, info: InfoT) -> Company | None:
+        if self.provider_pk is None:
+            return None
+        row = await load_by_id(info.context, COMPANY, self.provider_pk)
+        return None if row is None else Company.from_row(row)
+
+
+@strawberry.input(description="Filters for spaces; all given conditions must hold.")
+class SpaceFilter:
+    space_types: list[SpaceType] | None = None
+    listing_type: ListingType | None = None
+    transaction: Transaction | None = None
+    min_area: Decimal | None = strawberry.field(default=None, description="At least this many m² (largest unit).")
+    max_area: Decimal | None = strawberry.field(default=None, description="At most this many m² (smallest unit).")
+    max_rent_per_sqm: Decimal | None = None
+    ortsteil: OrtsteilKey | None = None
+    available_by: dt.date | None = strawberry.field(default=None, description="Available on or before this date.")
+    status: SpaceStatus | None = None
+    updated_since: dt.datetime | None = None
+    search: str | None = None
+
+
+@strawberry.enum(description="Fields to order spaces by.")
+class SpaceOrderField(Enum):
+    TITLE = "TITLE"
+    AREA = "AREA"
+    RENT = "RENT"
+    AVAILABLE_FROM = "AVAILABLE_FROM"
+    CREATED_AT = "CREATED_AT"
+    UPDATED_AT = "UPDATED_AT"
+
+
+@strawberry.input
+class SpaceOrder:
+    field: SpaceOrderField
+    direction: Direction = Direction.ASC
+
+
+def space_list(
+    filter: SpaceFilter | None,
+    order_by: SpaceOrder | None,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> Any:
+    domain_filter = to_filter(filter, data.SpaceFilter)
+    return list_query(
+        data.SPACE,
+        data.space_conditions(domain_filter),
+        domain_filter,
+        order_by.field.value if order_by else None,
+        order_by.direction if order_by else None,
+        page_args(first, after, last, before),
+    )
+
+
+@strawberry.type
+class CompanySpaces:
+    """Contributed to `Company` by the spaces domain."""
+
+    @strawberry.field(description="Spaces the company offers or seeks.")
+    async def spaces(
+        self: Company,  # type: ignore[misc]
+        info: InfoT,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: SpaceFilter | None = None,
+        order_by: SpaceOrder | None = None,
+    ) -> Connection[Space]:
+        query = space_list(filter, order_by, first, after, last, before)
+        return await linked_connection(info.context, data.COMPANY_SPACES, self.pk, query, Space.from_row)
+
+
+@strawberry.type
+class SpaceQuery:
+    @strawberry.field(description="A space listing by global ID or by slug.")
+    async def space(self, info: InfoT, id: strawberry.ID | None = None, slug: str | None = None) -> Space | None:
+        return await find_one(info.context, data.SPACE, id, slug, Space.from_row)
+
+    @strawberry.field(description="Space listings, filtered and ordered (newest first by default).")
+    async def spaces(
+        self,
+        info: InfoT,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: SpaceFilter | None = None,
+        order_by: SpaceOrder | None = None,
+    ) -> Connection[Space]:
+        query = space_list(filter, order_by, first, after, last, before)
+        return await root_connection(info.context, data.SPACE, query, Space.from_row)
+
+
+DOMAIN = Domain(
+    name="spaces",
+    query=SpaceQuery,
+    nodes={"Space": NodeType(data.SPACE, Space)},
+    extensions=[(Company, CompanySpaces)],
+)
