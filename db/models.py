@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import Enum as PyEnum
+from typing import cast
 
 from sqlalchemy import (
     BigInteger,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     Numeric,
     SmallInteger,
     String,
+    Table,
     Text,
     func,
 )
@@ -364,3 +366,8 @@ class ContactPerson(Timestamped, Base):
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))
     publication_consent: Mapped[bool] = mapped_column(Boolean, server_default="false")
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a model, typed as such (queries use Core, not ORM instances)."""
+    return cast(Table, model.__table__)

@@ -259,7 +259,9 @@ async def load_one_by(
 
     async def load(values: list[Any]) -> list[Any | None]:
         param = bindparam("values", values, type_=ARRAY(column.type))
-        found = {getattr(row, column.key): row for row in await ctx.fetch_all(statement.where(column == any_(param)))}
+        found = {
+            getattr(row, str(column.key)): row for row in await ctx.fetch_all(statement.where(column == any_(param)))
+        }
         return [found.get(v) for v in values]
 
     return await ctx.loaders.get(("one", key), load).load(value)

@@ -15,9 +15,9 @@ from resolvers.base import DataContext, Entity, common_conditions, load_one_by
 from resolvers.errors import UserInputError
 from resolvers.pagination import Direction, Ordering, OrderKey
 
-companies = models.Company.__table__
-industries = models.IndustryClass.__table__
-memberships = models.NetworkMembership.__table__
+companies = models.table_of(models.Company)
+industries = models.table_of(models.IndustryClass)
+memberships = models.table_of(models.NetworkMembership)
 
 
 def _by(name: str, *keys: OrderKey) -> Ordering:

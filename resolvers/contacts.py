@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, any_, select
 from db import models
 from resolvers.base import DataContext, load_grouped
 
-contacts = models.ContactPerson.__table__
+contacts = models.table_of(models.ContactPerson)
 
 
 def contact_visible() -> ColumnElement[bool]:

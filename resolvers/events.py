@@ -14,7 +14,7 @@ from resolvers.errors import UserInputError
 from resolvers.pagination import Direction, Ordering, OrderKey
 from resolvers.spaces import spaces
 
-events = models.Event.__table__
+events = models.table_of(models.Event)
 
 
 def _by(name: str, *keys: OrderKey) -> Ordering:

@@ -13,8 +13,8 @@ from resolvers.base import Entity, Link, common_conditions
 from resolvers.companies import COMPANY, companies
 from resolvers.pagination import Direction, Ordering, OrderKey
 
-networks = models.Network.__table__
-memberships = models.NetworkMembership.__table__
+networks = models.table_of(models.Network)
+memberships = models.table_of(models.NetworkMembership)
 
 
 def _by(name: str, *keys: OrderKey) -> Ordering:

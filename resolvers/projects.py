@@ -16,11 +16,11 @@ from resolvers.companies import COMPANY, companies
 from resolvers.networks import NETWORK, networks
 from resolvers.pagination import Direction, Ordering, OrderKey
 
-projects = models.Project.__table__
-programs = models.FundingProgram.__table__
-project_programs = models.ProjectFundingProgram.__table__
-partners = models.ProjectPartner.__table__
-project_networks = models.ProjectNetwork.__table__
+projects = models.table_of(models.Project)
+programs = models.table_of(models.FundingProgram)
+project_programs = models.table_of(models.ProjectFundingProgram)
+partners = models.table_of(models.ProjectPartner)
+project_networks = models.table_of(models.ProjectNetwork)
 
 
 def _by(name: str, *keys: OrderKey) -> Ordering:

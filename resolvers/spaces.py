@@ -14,7 +14,7 @@ from resolvers.base import Entity, Link, common_conditions
 from resolvers.errors import UserInputError
 from resolvers.pagination import Direction, Ordering, OrderKey
 
-spaces = models.Space.__table__
+spaces = models.table_of(models.Space)
 
 
 def _by(name: str, *keys: OrderKey) -> Ordering:

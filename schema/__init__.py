@@ -34,8 +34,8 @@ ALL_DOMAINS: tuple[Domain, ...] = (
 
 
 def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]) -> type:
-    search_enum = strawberry.enum(
-        Enum("SearchType", {name.upper(): name for name in node_types}),  # type: ignore[misc]
+    search_enum: Any = strawberry.enum(
+        Enum("SearchType", {name.upper(): name for name in node_types}),  # type: ignore[call-overload]
         description="Types `search` can return.",
     )
     search_result = Annotated[Union[search_types], strawberry.union("SearchResult")]  # type: ignore[valid-type]  # noqa: UP007
@@ -51,7 +51,7 @@ def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]
     class RootQuery:
         @strawberry.field(description="Any object by its global ID.")
         async def node(self, info: InfoT, id: strawberry.ID) -> Node | None:
-            return await load_node(info, id)  # type: ignore[no-any-return]
+            return await load_node(info, id)
 
         @strawberry.field(description="Objects by global IDs, in order; null where not found.")
         async def nodes(self, info: InfoT, ids: list[strawberry.ID]) -> list[Node | None]:
@@ -64,9 +64,9 @@ def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]
             self,
             info: InfoT,
             query: str,
-            types: list[search_enum] | None = None,  # type: ignore[valid-type]
+            types: list[search_enum] | None = None,
             first: int | None = None,
-        ) -> list[search_result]:  # type: ignore[valid-type]
+        ) -> list[search_result]:
             limit = DEFAULT_PAGE_SIZE if first is None else first
             if not 0 <= limit <= MAX_PAGE_SIZE:
                 raise UserInputError(f"`first` must be between 0 and {MAX_PAGE_SIZE} (got {limit}).")

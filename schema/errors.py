@@ -17,7 +17,7 @@ logger = logging.getLogger("upl.errors")
 def classify(error: GraphQLError) -> GraphQLError:
     """The error as the client should see it."""
     original = error.original_error
-    if original is None:
+    if original is None or isinstance(original, GraphQLError):
         extensions = dict(error.extensions or {})
         extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED" if error.path is None else "BAD_USER_INPUT")
         error.extensions = extensions
@@ -25,8 +25,6 @@ def classify(error: GraphQLError) -> GraphQLError:
     if isinstance(original, UserInputError):
         error.extensions = {**(error.extensions or {}), "code": original.code}
         return error
-    if isinstance(original, GraphQLError):
-        return classify(original) if original is not error else error
     error_id = uuid.uuid4().hex[:12]
     logger.error("internal error %s at %s", error_id, error.path, exc_info=original)
     return GraphQLError(

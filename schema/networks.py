@@ -180,7 +180,7 @@ class CompanyNetworks:
 
     @strawberry.field(description="Networks the company is a member of; edges carry the membership.")
     async def networks(
-        self: Company,  # type: ignore[misc]
+        self: Company,
         info: InfoT,
         first: int | None = None,
         after: str | None = None,

@@ -143,7 +143,7 @@ class ProjectStatistics:
 
 
 def domain_project_filter(filter: ProjectFilter | None) -> data.ProjectFilter | None:
-    return to_filter(  # type: ignore[no-any-return]
+    return to_filter(
         filter,
         data.ProjectFilter,
         network_id=decode_optional(filter.network_id, "Network") if filter else None,
@@ -176,7 +176,7 @@ class CompanyProjects:
 
     @strawberry.field(description="Projects the company is a partner of.")
     async def projects(
-        self: Company,  # type: ignore[misc]
+        self: Company,
         info: InfoT,
         first: int | None = None,
         after: str | None = None,
@@ -195,7 +195,7 @@ class NetworkProjects:
 
     @strawberry.field(description="Projects the network takes part in.")
     async def projects(
-        self: Network,  # type: ignore[misc]
+        self: Network,
         info: InfoT,
         first: int | None = None,
         after: str | None = None,
@@ -208,7 +208,7 @@ class NetworkProjects:
         return await linked_connection(info.context, data.NETWORK_PROJECTS, self.pk, query, Project.from_row)
 
     @strawberry.field(description="The project the network came out of, if any.")
-    async def origin_project(self: Network, info: InfoT) -> Project | None:  # type: ignore[misc]
+    async def origin_project(self: Network, info: InfoT) -> Project | None:
         if self.origin_project_pk is None:
             return None
         row = await load_by_id(info.context, data.PROJECT, self.origin_project_pk)

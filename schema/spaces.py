@@ -139,7 +139,7 @@ class CompanySpaces:
 
     @strawberry.field(description="Spaces the company offers or seeks.")
     async def spaces(
-        self: Company,  # type: ignore[misc]
+        self: Company,
         info: InfoT,
         first: int | None = None,
         after: str | None = None,

@@ -32,13 +32,13 @@ class DatabaseNotEmpty(RuntimeError):
 
 
 async def is_empty(connection: AsyncConnection) -> bool:
-    count = await connection.scalar(select(func.count()).select_from(models.Company.__table__))
+    count = await connection.scalar(select(func.count()).select_from(models.table_of(models.Company)))
     return not count
 
 
 async def load_reference_data(connection: AsyncConnection) -> None:
-    industries = models.IndustryClass.__table__
-    programs = models.FundingProgram.__table__
+    industries = models.table_of(models.IndustryClass)
+    programs = models.table_of(models.FundingProgram)
     await connection.execute(
         insert(industries).on_conflict_do_nothing(),
         [{"code": c, "title": t, "section": s} for c, t, s in INDUSTRY_CLASSES],
@@ -57,7 +57,7 @@ async def load(engine: AsyncEngine, rows: dict[str, list[dict[str, Any]]]) -> di
         await load_reference_data(connection)
         counts: dict[str, int] = {}
         for model in TABLES:
-            table = model.__table__
+            table = models.table_of(model)
             table_rows = rows.get(table.name, [])
             for start in range(0, len(table_rows), BATCH):
                 await connection.execute(table.insert(), table_rows[start : start + BATCH])

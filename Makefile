@@ -1,0 +1,45 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck pytest schema lock bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/upl serve --migrate --seed-demo --port $${PORT:-8000}
+
+test: $(STAMP) lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+schema: $(STAMP)
+	$(BIN)/upl schema > schema.graphql
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.read_queries
+
+lock:
+	rm -rf /tmp/upl-lock && $(PYTHON) -m venv /tmp/upl-lock
+	/tmp/upl-lock/bin/pip install --quiet --upgrade pip
+	/tmp/upl-lock/bin/pip install --quiet -e '.[test]'
+	(echo "# Pinned versions: what the tests saw. Regenerate with 'make lock'."; \
+	 /tmp/upl-lock/bin/pip freeze --exclude-editable) > constraints.txt
+
+clean:
+	rm -rf $(VENV) .data .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,182 @@
+"""Test fixtures: a real PostgreSQL (embedded by default, `TEST_DATABASE_URL` for another server),
+fresh databases per test session, the real ASGI app driven through httpx.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app import create_app
+from db import migrate, seed
+from db.embedded import start_embedded_server
+from db.engine import create_engine, to_libpq_url
+from db.seed import demo, synthetic
+
+ROOT = Path(__file__).resolve().parent.parent
+SYNTHETIC_COMPANIES = 5000
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(to_libpq_url(url))
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+class Server:
+    """A PostgreSQL server on which the tests create (and drop) their own databases."""
+
+    def __init__(self) -> None:
+        external = os.environ.get("TEST_DATABASE_URL")
+        if external:
+            self.admin_url = to_libpq_url(external)
+        else:
+            self.admin_url = start_embedded_server(ROOT / ".data" / "pg-test", "postgres")
+        self.created: list[str] = []
+
+    def create_database(self, prefix: str) -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+
+        async def create() -> None:
+            connection = await asyncpg.connect(self.admin_url)
+            try:
+                await connection.execute(f'CREATE DATABASE "{name}"')
+            finally:
+                await connection.close()
+
+        asyncio.run(create())
+        self.created.append(name)
+        return _with_database(self.admin_url, name)
+
+    def drop_all(self) -> None:
+        async def drop() -> None:
+            connection = await asyncpg.connect(self.admin_url)
+            try:
+                for name in self.created:
+                    await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            finally:
+                await connection.close()
+
+        asyncio.run(drop())
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Server]:
+    server = Server()
+    yield server
+    server.drop_all()
+
+
+def _prepared_database(server: Server, prefix: str, rows: dict[str, list[dict[str, Any]]]) -> str:
+    url = server.create_database(prefix)
+    migrate.upgrade(url)
+
+    async def load() -> None:
+        engine = create_engine(url, pool_size=1)
+        try:
+            await seed.load(engine, rows)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(load())
+    return url
+
+
+@pytest.fixture(scope="session")
+def today() -> dt.date:
+    return dt.date.today()
+
+
+@pytest.fixture(scope="session")
+def demo_database_url(pg_server: Server, today: dt.date) -> str:
+    """A database with the migrations applied and the demo data loaded (read-only for tests)."""
+    return _prepared_database(pg_server, "upl_demo", demo.build(today))
+
+
+@pytest.fixture(scope="session")
+def synthetic_database_url(pg_server: Server, today: dt.date) -> str:
+    return _prepared_database(pg_server, "upl_synth", synthetic.build(SYNTHETIC_COMPANIES, today))
+
+
+class StatementCounter:
+    """Counts the SQL statements an engine sends (BEGIN/ROLLBACK included, if any were sent)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.statements: list[str] = []
+        event.listen(engine.sync_engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.statements.append(statement)
+
+    def reset(self) -> None:
+        self.statements.clear()
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+class Api:
+    """The real app behind an httpx client, with helpers for GraphQL calls."""
+
+    def __init__(self, client: httpx.AsyncClient, counter: StatementCounter) -> None:
+        self.client = client
+        self.counter = counter
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None, **headers: str) -> httpx.Response:
+        return await self.client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
+
+    async def query(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """`data` of a query that must succeed."""
+        response = await self.post(query, variables)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert "errors" not in body, body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+    async def errors(self, query: str, variables: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """`errors` of a query that must fail."""
+        response = await self.post(query, variables)
+        assert response.status_code in (200, 400), response.text
+        errors: list[dict[str, Any]] = response.json()["errors"]
+        return errors
+
+    async def count_statements(self, query: str, variables: dict[str, Any] | None = None) -> tuple[dict[str, Any], int]:
+        self.counter.reset()
+        data = await self.query(query, variables)
+        return data, self.counter.count
+
+
+async def _api(url: str) -> AsyncIterator[Api]:
+    engine = create_engine(url)
+    counter = StatementCounter(engine)
+    app = create_app(engine=engine)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield Api(client, counter)
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def api(demo_database_url: str) -> AsyncIterator[Api]:
+    async for value in _api(demo_database_url):
+        yield value
+
+
+@pytest.fixture(scope="session")
+async def synthetic_api(synthetic_database_url: str) -> AsyncIterator[Api]:
+    async for value in _api(synthetic_database_url):
+        yield value
