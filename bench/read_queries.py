@@ -30,7 +30,8 @@ QUERIES = {
     "network page (20 members, next 10 events with venue)": """{
       network(slug: "unternehmensnetzwerk-herzbergstrasse") { name description
         members(first: 20) { totalCount edges { role memberSince node { name } } }
-        events(first: 10) { edges { node { title startsAt venue { name address { street } space { title } } } } } } }""",
+        events(first: 10) { edges { node { title startsAt
+          venue { name address { street } space { title } } } } } } }""",
     "newsletter (100 events with venue, host, network)": """{
       events(first: 100) { edges { node { title startsAt endsAt status
         venue { name onlineUrl address { street postalCode } } host { name } network { name } } } } }""",
@@ -55,25 +56,25 @@ async def main() -> None:
     event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     app = create_app(engine=engine)
     rows: list[tuple[str, int, float, float]] = []
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
-            for label, text in QUERIES.items():
+    transport = httpx.ASGITransport(app=app)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://b") as client:
+        for label, text in QUERIES.items():
 
-                async def run(body: dict[str, Any] = {"query": text}) -> None:  # noqa: B006
-                    response = await client.post("/graphql", json=body)
-                    assert response.status_code == 200 and "errors" not in response.json(), response.text
+            async def run(body: dict[str, Any] = {"query": text}) -> None:  # noqa: B006
+                response = await client.post("/graphql", json=body)
+                assert response.status_code == 200 and "errors" not in response.json(), response.text
 
-                for _ in range(20):
-                    await run()
-                statements.clear()
+            for _ in range(20):
                 await run()
-                count = len(statements)
-                times = []
-                for _ in range(RUNS):
-                    start = time.perf_counter()
-                    await run()
-                    times.append((time.perf_counter() - start) * 1000)
-                rows.append((label, count, statistics.median(times), sorted(times)[int(RUNS * 0.99) - 1]))
+            statements.clear()
+            await run()
+            count = len(statements)
+            times = []
+            for _ in range(RUNS):
+                start = time.perf_counter()
+                await run()
+                times.append((time.perf_counter() - start) * 1000)
+            rows.append((label, count, statistics.median(times), sorted(times)[int(RUNS * 0.99) - 1]))
     await engine.dispose()
     connection = await asyncpg.connect(admin_url.replace("postgresql+asyncpg://", "postgresql://"))
     await connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
