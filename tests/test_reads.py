@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import Api
 
-ID_AND_NAME = "{ id name }"
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 async def _all(api: Api, field: str, args: str = "", node: str = "{ id }", page: int = 7) -> list[dict[str, Any]]:
@@ -353,3 +354,25 @@ async def test_times_are_shown_in_berlin(api: Api) -> None:
     data = await api.query("{ events(first: 50) { nodes { startsAt } } }")
     offsets = {e["startsAt"][-6:] for e in data["events"]["nodes"]}
     assert offsets <= {"+01:00", "+02:00"}
+
+
+async def test_network_filter_kinds_and_search(api: Api) -> None:
+    data = await api.query(
+        "{ a: networks(filter: {kinds: [CLUSTER]}) { nodes { kind } } "
+        'b: networks(filter: {search: "Gesundheitswirtschaft"}) { nodes { name } } }'
+    )
+    assert data["a"]["nodes"] and {n["kind"] for n in data["a"]["nodes"]} == {"CLUSTER"}
+    assert "Netzwerk Gesundheitswirtschaft" in {n["name"] for n in data["b"]["nodes"]}
+
+
+async def test_readme_examples_run(api: Api) -> None:
+    import json
+    import re
+
+    readme = README.read_text()
+    blocks = re.findall(r"```graphql\n(.*?)```", readme, flags=re.S)
+    variables = json.loads(re.search(r"with variables `(\{.*?\})`", readme).group(1))  # type: ignore[union-attr]
+    assert len(blocks) == 3
+    for block in blocks:
+        data = await api.query(block, variables if "$from" in block else None)
+        assert all(value is not None for value in data.values())
