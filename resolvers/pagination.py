@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, literal, or_, tuple_
+from sqlalchemy import ColumnElement, Select, literal, tuple_
 from sqlalchemy.sql.elements import KeyedColumnElement
 
 from resolvers.errors import UserInputError
@@ -222,11 +222,3 @@ def make_page(rows: Sequence[Any], ordering: Ordering, page: PageArgs) -> Page:
     if page.forward:
         return Page(kept, cursors, has_next_page=more, has_previous_page=page.after is not None)
     return Page(kept, cursors, has_next_page=page.before is not None, has_previous_page=more)
-
-
-def empty_condition() -> ColumnElement[bool]:
-    return false()
-
-
-def any_of(conditions: Sequence[ColumnElement[bool]]) -> ColumnElement[bool]:
-    return or_(*conditions) if conditions else false()
