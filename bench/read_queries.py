@@ -19,7 +19,7 @@ from sqlalchemy import event
 
 from app import create_app
 from db import migrate, seed
-from db.engine import create_engine, resolve_database_url
+from db.engine import create_engine, resolve_database_url, to_libpq_url
 from db.seed import demo
 
 QUERIES = {
@@ -44,7 +44,7 @@ async def main() -> None:
     name = f"upl_bench_{int(time.time())}"
     import asyncpg
 
-    connection = await asyncpg.connect(admin_url.replace("postgresql+asyncpg://", "postgresql://"))
+    connection = await asyncpg.connect(to_libpq_url(admin_url))
     await connection.execute(f'CREATE DATABASE "{name}"')
     await connection.close()
     base, _, query = admin_url.partition("?")
@@ -76,7 +76,7 @@ async def main() -> None:
                 times.append((time.perf_counter() - start) * 1000)
             rows.append((label, count, statistics.median(times), sorted(times)[int(RUNS * 0.99) - 1]))
     await engine.dispose()
-    connection = await asyncpg.connect(admin_url.replace("postgresql+asyncpg://", "postgresql://"))
+    connection = await asyncpg.connect(to_libpq_url(admin_url))
     await connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
     await connection.close()
     print(f"demo data, {RUNS} sequential requests per query after warm-up, Python {sys.version.split()[0]}")

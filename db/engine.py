@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -31,10 +30,6 @@ def to_asyncpg_url(url: str) -> str:
 def to_libpq_url(url: str) -> str:
     """The same URL in the plain form that libpq tools (psql, pg_dump) understand."""
     return "postgresql://" + url.partition("://")[2]
-
-
-def database_name(url: str) -> str:
-    return urlsplit(url).path.lstrip("/")
 
 
 def resolve_database_url(data_dir: Path | None = None) -> str:

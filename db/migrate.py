@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from alembic import command
@@ -45,12 +44,3 @@ async def current_revision(connection: AsyncConnection) -> str | None:
     except (ProgrammingError, DBAPIError):
         return None
     return result.scalar_one_or_none()
-
-
-async def upgrade_async(url: str, revision: str = "head") -> None:
-    """For callers on an event loop: Alembic's env.py runs a loop of its own."""
-    await asyncio.to_thread(upgrade, url, revision)
-
-
-async def downgrade_async(url: str, revision: str) -> None:
-    await asyncio.to_thread(downgrade, url, revision)
