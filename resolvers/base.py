@@ -8,7 +8,7 @@ descriptions into at most one SQL statement per (field, arguments) and request l
   selected);
 * a nested connection for N parents: one SELECT with `unnest(:parent_ids) CROSS JOIN LATERAL
   (... LIMIT first+1)` (+ one grouped COUNT when selected);
-* objects by ID or slug: one SELECT with `= ANY(:ids)`.
+* objects by ID or slug, in any mix: one SELECT with `id = ANY(:ids) OR slug = ANY(:slugs)`.
 
 The same `Entity`/`Link` expressions are what a query planner reuses to compile a whole read.
 """
@@ -32,6 +32,7 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    or_,
     select,
     true,
 )
@@ -241,15 +242,42 @@ async def count_linked(ctx: DataContext, link: Link, parent_id: int, query: List
     return count
 
 
+RowKey = tuple[str, Any]
+"""How a single row is asked for: `("id", 42)` or `("slug", "herzberg")`."""
+
+
+async def load_by_key(ctx: DataContext, entity: Entity, key: RowKey) -> Any | None:
+    """A visible row by id or slug (None when missing or unpublished), batched per entity.
+
+    All ids and slugs asked for on one level of a request, in any mix, are answered by ONE
+    statement: `node(id:)`, `company(slug:)` and a gateway's `_entities` all come through here.
+    """
+
+    async def load(keys: list[RowKey]) -> list[Any | None]:
+        ids = [value for kind, value in keys if kind == "id"]
+        slugs = [value for kind, value in keys if kind == "slug"]
+        wanted: list[ColumnElement[bool]] = []
+        if ids:
+            wanted.append(entity.table.c.id == any_(ids_param(ids)))
+        if slugs:
+            wanted.append(entity.table.c.slug == any_(bindparam("slugs", slugs, type_=ARRAY(String()))))
+        statement = select(*entity.columns).where(or_(*wanted), entity.visible())
+        found: dict[RowKey, Any] = {}
+        for row in await ctx.fetch_all(statement):
+            found[("id", row.id)] = row
+            if entity.has_slug:
+                found[("slug", row.slug)] = row
+        return [found.get(key) for key in keys]
+
+    return await ctx.loaders.get(("key", entity.name), load).load(key)
+
+
 async def load_by_id(ctx: DataContext, entity: Entity, row_id: int) -> Any | None:
-    """A visible row by primary key (None when missing or unpublished), batched per entity."""
+    return await load_by_key(ctx, entity, ("id", row_id))
 
-    async def load(ids: list[int]) -> list[Any | None]:
-        statement = select(*entity.columns).where(entity.table.c.id == any_(ids_param(ids)), entity.visible())
-        found = {row.id: row for row in await ctx.fetch_all(statement)}
-        return [found.get(i) for i in ids]
 
-    return await ctx.loaders.get(("id", entity.name), load).load(row_id)
+async def load_by_slug(ctx: DataContext, entity: Entity, slug: str) -> Any | None:
+    return await load_by_key(ctx, entity, ("slug", slug))
 
 
 async def load_one_by(
@@ -265,11 +293,6 @@ async def load_one_by(
         return [found.get(v) for v in values]
 
     return await ctx.loaders.get(("one", key), load).load(value)
-
-
-async def load_by_slug(ctx: DataContext, entity: Entity, slug: str) -> Any | None:
-    statement = select(*entity.columns).where(entity.visible())
-    return await load_one_by(ctx, ("slug", entity.name), statement, entity.table.c.slug, slug)
 
 
 async def load_grouped(

@@ -23,6 +23,7 @@ from schema.base import InfoT, Node, Ortsteil
 from schema.domain import Domain, NodeType, graft
 from schema.errors import ErrorCodes
 from schema.ids import decode_id
+from schema.subgraph import FEDERATION_VERSION, SubgraphSchema
 
 ALL_DOMAINS: tuple[Domain, ...] = (
     companies.DOMAIN,
@@ -82,14 +83,14 @@ def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]
     return RootQuery
 
 
-def compose(domains: Sequence[Domain] = ALL_DOMAINS) -> strawberry.Schema:
-    """Build the schema from `domains` (all five by default)."""
+def compose(domains: Sequence[Domain] = ALL_DOMAINS) -> SubgraphSchema:
+    """Build the schema, a Federation 2 subgraph, from `domains` (all five by default)."""
     graft(domains)
     node_types = {name: node for domain in domains for name, node in domain.nodes.items()}
     search_types = tuple(node.graphql_type for node in node_types.values())
     root = _root_fields(node_types, search_types)
     query = merge_types("Query", (root, *(domain.query for domain in domains)))
-    return strawberry.Schema(query=query, extensions=[ErrorCodes])
+    return SubgraphSchema(query=query, extensions=[ErrorCodes], federation_version=FEDERATION_VERSION)
 
 
 schema = compose()

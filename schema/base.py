@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, fields, is_dataclass
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 import strawberry
@@ -100,10 +100,55 @@ class Node:
     id: strawberry.ID = strawberry.field(description="Opaque global ID.")
 
 
+ENTITY_KEYS = ["id", "slug"]
+"""The `@key`s of every entity type: its global ID, and its unique slug."""
+
+
+class Referable:
+    """Resolves a federation gateway's representations of an entity type.
+
+    A gateway sends `_entities(representations: [{__typename: "Company", id: "..."}, ...])`;
+    Strawberry calls `resolve_reference` once per representation. All of them go through the
+    request's id/slug loader, so any number of representations of one type cost one SQL
+    statement. A key that is unknown, unpublished, malformed or of another type resolves to
+    null, never to an error for the whole batch.
+    """
+
+    source: ClassVar[Entity]
+
+    @classmethod
+    def from_row(cls, row: Any) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    async def resolve_reference(
+        cls, info: InfoT, id: strawberry.ID | None = None, slug: str | None = None, **_fields: Any
+    ) -> Any | None:
+        if id is not None:
+            key = reference_pk(id, cls.source.name)
+            row = None if key is None else await load_by_id(info.context, cls.source, key)
+        elif isinstance(slug, str):
+            row = await load_by_slug(info.context, cls.source, slug)
+        else:
+            raise UserInputError(f"A {cls.source.name} representation needs an `id` or a `slug`.")
+        return None if row is None else cls.from_row(row)
+
+
+def reference_pk(global_id: Any, type_name: str) -> int | None:
+    """The primary key in a representation's `id`, or None when it is not a `type_name` ID of ours."""
+    if not isinstance(global_id, str):
+        return None
+    try:
+        found, pk = decode_id(global_id)
+    except UserInputError:
+        return None
+    return pk if found == type_name else None
+
+
 # --- Money, places ---------------------------------------------------------------------------
 
 
-@strawberry.type(description="An amount of money.")
+@strawberry.federation.type(shareable=True, description="An amount of money.")
 class Money:
     amount: Decimal
     currency: str = "EUR"
@@ -113,7 +158,7 @@ class Money:
         return None if amount is None else Money(amount=amount)
 
 
-@strawberry.type(description="One of Lichtenberg's ten Ortsteile (localities).")
+@strawberry.federation.type(shareable=True, description="One of Lichtenberg's ten Ortsteile (localities).")
 class Ortsteil:
     key: OrtsteilKey
     name: str
@@ -126,13 +171,13 @@ class Ortsteil:
         return Ortsteil(key=member, name=member.value)
 
 
-@strawberry.type(description="A point in WGS 84.")
+@strawberry.federation.type(shareable=True, description="A point in WGS 84.")
 class GeoPoint:
     latitude: float
     longitude: float
 
 
-@strawberry.type(description="A postal address in (or near) Lichtenberg.")
+@strawberry.federation.type(shareable=True, description="A postal address in (or near) Lichtenberg.")
 class Address:
     street: str | None
     postal_code: str | None
@@ -180,7 +225,7 @@ class ContactPerson:
 NodeT = TypeVar("NodeT")
 
 
-@strawberry.type(description="Relay page information.")
+@strawberry.federation.type(shareable=True, description="Relay page information.")
 class PageInfo:
     has_next_page: bool
     has_previous_page: bool

@@ -15,11 +15,13 @@ from resolvers.base import list_query
 from resolvers.contacts import load_contacts
 from resolvers.pagination import Direction, page_args
 from schema.base import (
+    ENTITY_KEYS,
     Address,
     Connection,
     ContactPerson,
     InfoT,
     Node,
+    Referable,
     berlin_time,
     find_one,
     root_connection,
@@ -40,8 +42,9 @@ class IndustryClass:
         return IndustryClass(code=row.code, title=row.title, section=row.section)
 
 
-@strawberry.type(description="A company (or other organisation) in Lichtenberg.")
-class Company(Node):
+@strawberry.federation.type(keys=ENTITY_KEYS, description="A company (or other organisation) in Lichtenberg.")
+class Company(Referable, Node):
+    source = data.COMPANY
     pk: strawberry.Private[int]
     industry_code: strawberry.Private[str | None]
     slug: str

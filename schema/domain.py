@@ -1,10 +1,10 @@
 """Domains and their composition, in the style of federation subgraphs.
 
-A `Domain` owns its types, its root fields (a `Query` class) and the fields it contributes to
-other domains' types (`extensions`: target type → a Strawberry type holding the fields, just as a
-subgraph extends another subgraph's entity). `compose()` in `schema/__init__.py` grafts the
-extensions of the chosen domains onto their targets and builds one schema; leaving a domain
-out leaves its fields out and nothing else.
+A `Domain` owns its types (its node types and any other type it lets others extend), its root
+fields (a `Query` class) and the fields it contributes to other domains' types (`extensions`,
+just as a subgraph extends another subgraph's entity). `compose()` in `schema/__init__.py`
+grafts the extensions of the chosen domains onto their targets and builds one schema; leaving a
+domain out leaves out its types, its root fields and every field that needs it, and nothing else.
 """
 
 from __future__ import annotations
@@ -32,12 +32,30 @@ class NodeType:
 
 
 @dataclass(frozen=True)
+class Extension:
+    """Fields (the Strawberry type `fields`) a domain adds to `target`, another domain's type.
+
+    They are grafted only when the domain owning `target` is composed too, and so are the
+    domains named in `requires` (those the fields' own types come from).
+    """
+
+    target: type
+    fields: type
+    requires: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Domain:
     name: str
     query: type
     nodes: dict[str, NodeType] = field(default_factory=dict)
-    extensions: Sequence[tuple[type, type]] = ()
+    extensions: Sequence[Extension] = ()
     types: Sequence[type] = ()
+    """Types other than the node types that other domains may extend."""
+
+    @property
+    def owned_types(self) -> set[type]:
+        return {node.graphql_type for node in self.nodes.values()} | set(self.types)
 
 
 def definition(cls: type) -> StrawberryObjectDefinition:
@@ -48,19 +66,31 @@ def definition(cls: type) -> StrawberryObjectDefinition:
 _own_fields: dict[type, list[Any]] = {}
 
 
+def applicable(domains: Sequence[Domain]) -> list[Extension]:
+    """The extensions of `domains` whose target and required domains are all composed."""
+    names = {domain.name for domain in domains}
+    owned = set().union(*(domain.owned_types for domain in domains))
+    return [
+        extension
+        for domain in domains
+        for extension in domain.extensions
+        if extension.target in owned and names.issuperset(extension.requires)
+    ]
+
+
 def graft(domains: Sequence[Domain]) -> None:
     """Give each extended type its own fields plus those the chosen domains contribute.
 
     Idempotent: the type's own fields are remembered on first use, so composing again with
     another set of domains (a test does so) starts from a clean type.
     """
-    targets = {target for domain in domains for target, _ in domain.extensions}
-    for target in set(_own_fields) | targets:
+    extensions = applicable(domains)
+    all_targets = {extension.target for domain in domains for extension in domain.extensions}
+    for target in set(_own_fields) | all_targets:
         own = _own_fields.setdefault(target, list(definition(target).fields))
         definition(target).fields[:] = own
-    for domain in domains:
-        for target, extension in domain.extensions:
-            for extension_field in definition(extension).fields:
-                grafted = copy.copy(extension_field)
-                grafted.origin = target
-                definition(target).fields.append(grafted)
+    for extension in extensions:
+        for extension_field in definition(extension.fields).fields:
+            grafted = copy.copy(extension_field)
+            grafted.origin = extension.target
+            definition(extension.target).fields.append(grafted)

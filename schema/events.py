@@ -18,10 +18,12 @@ from resolvers.pagination import Direction, page_args
 from resolvers.projects import PROJECT
 from resolvers.spaces import SPACE
 from schema.base import (
+    ENTITY_KEYS,
     Address,
     Connection,
     InfoT,
     Node,
+    Referable,
     berlin_time,
     find_one,
     linked_connection,
@@ -29,7 +31,7 @@ from schema.base import (
     to_filter,
 )
 from schema.companies import Company
-from schema.domain import Domain, NodeType
+from schema.domain import Domain, Extension, NodeType
 from schema.ids import decode_optional, encode_id
 from schema.networks import Network
 from schema.projects import Project
@@ -60,19 +62,15 @@ class Venue:
 
     @strawberry.field(description="The venue's address; for a portal space, the space's address.")
     async def address(self, info: InfoT) -> Address | None:
-        if self.own_address is not None or self.space_pk is None:
-            return self.own_address
-        space = await self.space(info)
-        return None if space is None else space.address
-
-    @strawberry.field(description="The portal space the event is held in, if any.")
-    async def space(self, info: InfoT) -> Space | None:
-        result: Space | None = await _load(info, SPACE, self.space_pk, Space.from_row)
+        result: Address | None = self.own_address
+        if result is None and self.space_pk is not None:
+            result = await _load(info, SPACE, self.space_pk, Address.of)
         return result
 
 
-@strawberry.type(description="An event: a meeting, workshop, trade fair, award...")
-class Event(Node):
+@strawberry.federation.type(keys=ENTITY_KEYS, description="An event: a meeting, workshop, trade fair, award...")
+class Event(Referable, Node):
+    source = data.EVENT
     pk: strawberry.Private[int]
     host_pk: strawberry.Private[int | None]
     network_pk: strawberry.Private[int | None]
@@ -120,16 +118,6 @@ class Event(Node):
     @strawberry.field(description="The company hosting the event.")
     async def host(self, info: InfoT) -> Company | None:
         result: Company | None = await _load(info, COMPANY, self.host_pk, Company.from_row)
-        return result
-
-    @strawberry.field(description="The network organising the event.")
-    async def network(self, info: InfoT) -> Network | None:
-        result: Network | None = await _load(info, NETWORK, self.network_pk, Network.from_row)
-        return result
-
-    @strawberry.field(description="The project the event belongs to.")
-    async def project(self, info: InfoT) -> Project | None:
-        result: Project | None = await _load(info, PROJECT, self.project_pk, Project.from_row)
         return result
 
 
@@ -210,6 +198,36 @@ def events_of(link: Link, owner: str) -> type:
 
 
 @strawberry.type
+class EventNetwork:
+    """Contributed to `Event` when the networks domain is composed too."""
+
+    @strawberry.field(description="The network organising the event.")
+    async def network(self: Event, info: InfoT) -> Network | None:
+        result: Network | None = await _load(info, NETWORK, self.network_pk, Network.from_row)
+        return result
+
+
+@strawberry.type
+class EventProject:
+    """Contributed to `Event` when the projects domain is composed too."""
+
+    @strawberry.field(description="The project the event belongs to.")
+    async def project(self: Event, info: InfoT) -> Project | None:
+        result: Project | None = await _load(info, PROJECT, self.project_pk, Project.from_row)
+        return result
+
+
+@strawberry.type
+class VenueSpace:
+    """Contributed to `Venue` when the spaces domain is composed too."""
+
+    @strawberry.field(description="The portal space the event is held in, if any.")
+    async def space(self: Venue, info: InfoT) -> Space | None:
+        result: Space | None = await _load(info, SPACE, self.space_pk, Space.from_row)
+        return result
+
+
+@strawberry.type
 class EventQuery:
     @strawberry.field(description="An event by global ID or by slug.")
     async def event(self, info: InfoT, id: strawberry.ID | None = None, slug: str | None = None) -> Event | None:
@@ -234,10 +252,14 @@ DOMAIN = Domain(
     name="events",
     query=EventQuery,
     nodes={"Event": NodeType(data.EVENT, Event)},
+    types=[Venue],
     extensions=[
-        (Company, events_of(data.COMPANY_EVENTS, "Company")),
-        (Network, events_of(data.NETWORK_EVENTS, "Network")),
-        (Space, events_of(data.SPACE_EVENTS, "Space")),
-        (Project, events_of(data.PROJECT_EVENTS, "Project")),
+        Extension(Company, events_of(data.COMPANY_EVENTS, "Company")),
+        Extension(Network, events_of(data.NETWORK_EVENTS, "Network")),
+        Extension(Space, events_of(data.SPACE_EVENTS, "Space")),
+        Extension(Project, events_of(data.PROJECT_EVENTS, "Project")),
+        Extension(Event, EventNetwork, requires=("networks",)),
+        Extension(Event, EventProject, requires=("projects",)),
+        Extension(Venue, VenueSpace, requires=("spaces",)),
     ],
 )

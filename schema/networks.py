@@ -19,26 +19,29 @@ from resolvers.base import (
 from resolvers.contacts import load_contacts
 from resolvers.pagination import Direction, Page, page_args
 from schema.base import (
+    ENTITY_KEYS,
     Connection,
     ConnectionBase,
     ContactPerson,
     InfoT,
     Node,
     PageInfo,
+    Referable,
     berlin_time,
     find_one,
     root_connection,
     to_filter,
 )
 from schema.companies import Company, CompanyFilter, CompanyOrder, company_list
-from schema.domain import Domain, NodeType
+from schema.domain import Domain, Extension, NodeType
 from schema.ids import encode_id
 
 T = TypeVar("T")
 
 
-@strawberry.type(description="A business association, network or cluster of companies.")
-class Network(Node):
+@strawberry.federation.type(keys=ENTITY_KEYS, description="A business association, network or cluster of companies.")
+class Network(Referable, Node):
+    source = data.NETWORK
     pk: strawberry.Private[int]
     origin_project_pk: strawberry.Private[int | None]
     slug: str
@@ -220,5 +223,5 @@ DOMAIN = Domain(
     name="networks",
     query=NetworkQuery,
     nodes={"Network": NodeType(data.NETWORK, Network)},
-    extensions=[(Company, CompanyNetworks)],
+    extensions=[Extension(Company, CompanyNetworks)],
 )

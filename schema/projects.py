@@ -14,11 +14,13 @@ from resolvers.base import list_query, load_by_id
 from resolvers.contacts import load_contacts
 from resolvers.pagination import Direction, page_args
 from schema.base import (
+    ENTITY_KEYS,
     Connection,
     ContactPerson,
     InfoT,
     Money,
     Node,
+    Referable,
     berlin_time,
     find_one,
     linked_connection,
@@ -26,7 +28,7 @@ from schema.base import (
     to_filter,
 )
 from schema.companies import Company, CompanyFilter, CompanyOrder, company_list
-from schema.domain import Domain, NodeType
+from schema.domain import Domain, Extension, NodeType
 from schema.ids import decode_optional, encode_id
 from schema.networks import Network, NetworkFilter, NetworkOrder, network_list
 
@@ -41,8 +43,9 @@ class FundingProgram:
         return FundingProgram(code=row.code, name=row.name)
 
 
-@strawberry.type(description="A funded economic-development project of the office.")
-class Project(Node):
+@strawberry.federation.type(keys=ENTITY_KEYS, description="A funded economic-development project of the office.")
+class Project(Referable, Node):
+    source = data.PROJECT
     pk: strawberry.Private[int]
     slug: str
     title: str
@@ -93,20 +96,6 @@ class Project(Node):
     ) -> Connection[Company]:
         query = company_list(filter, order_by, first, after, last, before)
         return await linked_connection(info.context, data.PROJECT_PARTNERS, self.pk, query, Company.from_row)
-
-    @strawberry.field(description="Networks related to the project.")
-    async def networks(
-        self,
-        info: InfoT,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: NetworkFilter | None = None,
-        order_by: NetworkOrder | None = None,
-    ) -> Connection[Network]:
-        query = network_list(filter, order_by, first, after, last, before)
-        return await linked_connection(info.context, data.PROJECT_NETWORKS, self.pk, query, Network.from_row)
 
 
 @strawberry.input(description="Filters for projects; all given conditions must hold.")
@@ -216,6 +205,25 @@ class NetworkProjects:
 
 
 @strawberry.type
+class ProjectNetworks:
+    """Contributed to `Project` when the networks domain is composed too."""
+
+    @strawberry.field(description="Networks related to the project.")
+    async def networks(
+        self: Project,
+        info: InfoT,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: NetworkFilter | None = None,
+        order_by: NetworkOrder | None = None,
+    ) -> Connection[Network]:
+        query = network_list(filter, order_by, first, after, last, before)
+        return await linked_connection(info.context, data.PROJECT_NETWORKS, self.pk, query, Network.from_row)
+
+
+@strawberry.type
 class ProjectQuery:
     @strawberry.field(description="A project by global ID or by slug.")
     async def project(self, info: InfoT, id: strawberry.ID | None = None, slug: str | None = None) -> Project | None:
@@ -250,5 +258,9 @@ DOMAIN = Domain(
     name="projects",
     query=ProjectQuery,
     nodes={"Project": NodeType(data.PROJECT, Project)},
-    extensions=[(Company, CompanyProjects), (Network, NetworkProjects)],
+    extensions=[
+        Extension(Company, CompanyProjects),
+        Extension(Network, NetworkProjects),
+        Extension(Project, ProjectNetworks, requires=("networks",)),
+    ],
 )

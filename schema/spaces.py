@@ -16,11 +16,13 @@ from resolvers.base import list_query, load_by_id
 from resolvers.companies import COMPANY
 from resolvers.pagination import Direction, page_args
 from schema.base import (
+    ENTITY_KEYS,
     Address,
     Connection,
     InfoT,
     Money,
     Node,
+    Referable,
     berlin_time,
     find_one,
     linked_connection,
@@ -28,12 +30,15 @@ from schema.base import (
     to_filter,
 )
 from schema.companies import Company
-from schema.domain import Domain, NodeType
+from schema.domain import Domain, Extension, NodeType
 from schema.ids import encode_id
 
 
-@strawberry.type(description="A commercial space listing relayed by the office: an offer or a request.")
-class Space(Node):
+@strawberry.federation.type(
+    keys=ENTITY_KEYS, description="A commercial space listing relayed by the office: an offer or a request."
+)
+class Space(Referable, Node):
+    source = data.SPACE
     pk: strawberry.Private[int]
     provider_pk: strawberry.Private[int | None]
     slug: str
@@ -177,5 +182,5 @@ DOMAIN = Domain(
     name="spaces",
     query=SpaceQuery,
     nodes={"Space": NodeType(data.SPACE, Space)},
-    extensions=[(Company, CompanySpaces)],
+    extensions=[Extension(Company, CompanySpaces)],
 )

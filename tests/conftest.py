@@ -7,6 +7,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import socket
+import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -16,6 +19,8 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 import pytest
+import strawberry
+import uvicorn
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -134,7 +139,9 @@ class Api:
         self.client = client
         self.counter = counter
 
-    async def post(self, query: str, variables: dict[str, Any] | None = None, **headers: str) -> httpx.Response:
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
         return await self.client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
 
     async def query(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -159,10 +166,11 @@ class Api:
         return data, self.counter.count
 
 
-async def _api(url: str) -> AsyncIterator[Api]:
+async def serve_api(url: str, schema: strawberry.Schema | None = None) -> AsyncIterator[Api]:
+    """The app (with `schema`, by default the full one) on database `url`, as an `Api`."""
     engine = create_engine(url)
     counter = StatementCounter(engine)
-    app = create_app(engine=engine)
+    app = create_app(engine=engine, schema=schema)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
@@ -172,11 +180,53 @@ async def _api(url: str) -> AsyncIterator[Api]:
 
 @pytest.fixture(scope="session")
 async def api(demo_database_url: str) -> AsyncIterator[Api]:
-    async for value in _api(demo_database_url):
+    async for value in serve_api(demo_database_url):
         yield value
 
 
 @pytest.fixture(scope="session")
 async def synthetic_api(synthetic_database_url: str) -> AsyncIterator[Api]:
-    async for value in _api(synthetic_database_url):
+    async for value in serve_api(synthetic_database_url):
         yield value
+
+
+class LiveServer:
+    """The real app under a real uvicorn on a free loopback port, in a thread of this process.
+
+    In-process, so a test can count the SQL statements the served requests send.
+    """
+
+    def __init__(self, database_url: str) -> None:
+        self.app = create_app(database_url)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
+        self.counter: StatementCounter | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/graphql"
+
+    def start(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        self.counter = StatementCounter(self.app.state.engine)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_database_url: str) -> Iterator[LiveServer]:
+    server = LiveServer(demo_database_url).start()
+    yield server
+    server.stop()

@@ -27,13 +27,13 @@ async def test_get_query(api: Api) -> None:
 
 
 async def test_graphql_response_media_type_is_chosen_when_accepted(api: Api) -> None:
-    response = await api.post(QUERY, accept=f"{GRAPHQL_RESPONSE}, application/json;q=0.9")
+    response = await api.post(QUERY, headers={"accept": f"{GRAPHQL_RESPONSE}, application/json;q=0.9"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith(GRAPHQL_RESPONSE)
 
 
 async def test_parse_error_is_400_without_data_for_graphql_response(api: Api) -> None:
-    response = await api.post("{ companies { ", accept=GRAPHQL_RESPONSE)
+    response = await api.post("{ companies { ", headers={"accept": GRAPHQL_RESPONSE})
     assert response.status_code == 400
     body = response.json()
     assert "data" not in body
@@ -42,11 +42,11 @@ async def test_parse_error_is_400_without_data_for_graphql_response(api: Api) ->
 
 async def test_validation_error_is_400_for_graphql_response_and_200_for_json(api: Api) -> None:
     invalid = "{ companies { edges { node { noSuchField } } } }"
-    strict = await api.post(invalid, accept=GRAPHQL_RESPONSE)
+    strict = await api.post(invalid, headers={"accept": GRAPHQL_RESPONSE})
     assert strict.status_code == 400
     assert "data" not in strict.json()
     assert "noSuchField" in strict.json()["errors"][0]["message"]
-    legacy = await api.post(invalid, accept="application/json")
+    legacy = await api.post(invalid, headers={"accept": "application/json"})
     assert legacy.status_code == 200
     assert "data" not in legacy.json()
     assert legacy.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
@@ -64,7 +64,7 @@ async def test_variable_coercion_failure_is_400(api: Api) -> None:
 
 
 async def test_execution_error_keeps_200_and_data(api: Api) -> None:
-    response = await api.post("{ companies(first: 1000) { totalCount } }", accept=GRAPHQL_RESPONSE)
+    response = await api.post("{ companies(first: 1000) { totalCount } }", headers={"accept": GRAPHQL_RESPONSE})
     assert response.status_code == 200
     body = response.json()
     assert "data" in body and body["data"] is None
@@ -92,7 +92,7 @@ async def test_unsupported_content_type_is_415(api: Api) -> None:
 
 
 async def test_unacceptable_accept_is_406(api: Api) -> None:
-    response = await api.post(QUERY, accept="text/html")
+    response = await api.post(QUERY, headers={"accept": "text/html"})
     assert response.status_code == 406
 
 

@@ -369,7 +369,7 @@ async def test_readme_examples_run(api: Api) -> None:
     import json
     import re
 
-    readme = README.read_text()
+    readme = README.read_text().split("## Example queries", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```graphql\n(.*?)```", readme, flags=re.S)
     variables = json.loads(re.search(r"with variables `(\{.*?\})`", readme).group(1))  # type: ignore[union-attr]
     assert len(blocks) == 3

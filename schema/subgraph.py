@@ -1,0 +1,93 @@
+"""The schema as an Apollo Federation 2 subgraph, with federated tracing only when asked for.
+
+Strawberry's `ApolloFederationTracingExtension` checks the header itself, but once installed its
+`resolve` hook wraps every field of every request in an awaitable. Here it is added per request,
+only when the gateway sends `apollo-federation-include-trace: ftv1`, so requests without the
+header pay nothing for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextvars import ContextVar
+from typing import Any, Final
+
+import strawberry
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.tracing.apollo_federation import (
+    FTV1_HEADER,
+    FTV1_HEADER_VALUE,
+    ApolloFederationTracingExtension,
+)
+from strawberry.federation.schema import FederationAny
+from strawberry.types import ExecutionResult, Info
+from strawberry.types.graphql import OperationType
+
+from resolvers.errors import UserInputError
+
+FEDERATION_VERSION: Final = "2.11"
+
+_tracing: ContextVar[bool] = ContextVar("ftv1_tracing", default=False)
+
+
+def wants_trace(context: Any) -> bool:
+    request = getattr(context, "request", None)
+    if request is None:
+        return False
+    return bool(request.headers.get(FTV1_HEADER, "").lower() == FTV1_HEADER_VALUE)
+
+
+class SubgraphSchema(strawberry.federation.Schema):
+    def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
+        """Strawberry's `_entities`, with a clear error for each malformed representation.
+
+        Strawberry fails the whole batch with an internal error when one representation is not
+        an object or names no entity type; here only that entry is null, with BAD_USER_INPUT.
+        """
+        entity_union = self._schema.get_type("_Entity")
+        entity_names = {t.name for t in getattr(entity_union, "types", ())}
+        usable = [isinstance(r, dict) and r.get("__typename") in entity_names for r in representations]
+        resolved = iter(
+            super().entities_resolver(info, [r for r, ok in zip(representations, usable, strict=True) if ok])
+        )
+        return [
+            next(resolved)
+            if ok
+            else FederationAny(
+                UserInputError(
+                    f"Representation {index} must be an object whose `__typename` is one of "
+                    f"{', '.join(sorted(entity_names))}."
+                )
+            )
+            for index, ok in enumerate(usable)
+        ]
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        token = _tracing.set(wants_trace(context_value))
+        try:
+            return await super().execute(
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed_operation_types,
+                operation_extensions,
+            )
+        finally:
+            _tracing.reset(token)
+
+    def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
+        extensions = super().get_extensions(sync)
+        if _tracing.get():
+            extensions.append(ApolloFederationTracingExtension())
+        return extensions
