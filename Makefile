@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HARNESS := tests/federation
 NODE_STAMP := $(HARNESS)/node_modules/.installed
+STATIC_STAMP := static/node_modules/.installed
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test lint typecheck pytest schema schema-check schema-release lock bench clean
 
@@ -20,7 +22,16 @@ $(NODE_STAMP): $(HARNESS)/package.json $(HARNESS)/package-lock.json
 	cd $(HARNESS) && npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-run: $(STAMP)
+# GraphiQL, its explorer plugin and React for the staff explorer, served from /static/.
+$(STATIC_STAMP): static/package.json static/package-lock.json
+	cd static && npm ci --no-audit --no-fund --loglevel=error
+	touch $(STATIC_STAMP)
+
+# Debian's Chromium for the explorer's browser test (never a test tool's own download).
+$(CHROMIUM):
+	apt-get install -y --no-install-recommends chromium || (apt-get update && apt-get install -y --no-install-recommends chromium)
+
+run: $(STAMP) $(STATIC_STAMP)
 	$(BIN)/upl serve --migrate --seed-demo --port $${PORT:-8000}
 
 test: $(STAMP) lint typecheck schema-check pytest
@@ -32,7 +43,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(NODE_STAMP)
+pytest: $(STAMP) $(NODE_STAMP) $(STATIC_STAMP) $(CHROMIUM)
 	$(BIN)/pytest
 
 schema: $(STAMP)
@@ -58,4 +69,4 @@ lock:
 	 /tmp/upl-lock/bin/pip freeze --exclude-editable) > constraints.txt
 
 clean:
-	rm -rf $(VENV) .data .mypy_cache .ruff_cache .pytest_cache $(HARNESS)/node_modules
+	rm -rf $(VENV) .data .mypy_cache .ruff_cache .pytest_cache $(HARNESS)/node_modules static/node_modules

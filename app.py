@@ -1,4 +1,5 @@
-"""The Starlette app: `/graphql` over the GraphQL-over-HTTP spec, health and readiness checks.
+"""The Starlette app: `/graphql` over the GraphQL-over-HTTP spec, login for staff, the
+self-hosted GraphiQL explorer, health and readiness checks.
 
 Strawberry's own view answers `application/json` only; this endpoint follows the
 GraphQL-over-HTTP specification: `application/graphql-response+json` when the client accepts it,
@@ -27,10 +28,13 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
 
+import explorer
 from db import migrate
 from db.engine import create_engine, read_engine, resolve_database_url
+from resolvers import accounts
 from schema import schema as default_schema
 from schema.base import Context
+from settings import DEMO_PASSWORD, Settings, SettingsError
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -127,11 +131,19 @@ async def graphql_endpoint(request: Request) -> Response:
     schema: strawberry.Schema = request.app.state.schema
     try:
         media_type = negotiate(request)
+        viewer = await explorer.authenticate(request)
         params = await read_params(request)
     except BadRequest as exc:
         return error_response(exc.status, exc.message, headers=exc.headers)
+    except explorer.AuthError as exc:
+        return exc.response()
     allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
-    context = Context(engine=request.app.state.read_engine, request=request)
+    csrf_missing = viewer.csrf_token is not None and not explorer.csrf_ok(request, viewer)
+    if csrf_missing:
+        allowed = {OperationType.QUERY}
+    context = Context(
+        engine=request.app.state.read_engine, write_engine=request.app.state.engine, viewer=viewer, request=request
+    )
     try:
         result = await schema.execute(
             params["query"],
@@ -142,6 +154,8 @@ async def graphql_endpoint(request: Request) -> Response:
             operation_extensions=params["extensions"],
         )
     except InvalidOperationTypeError:
+        if csrf_missing and request.method == "POST":
+            return explorer.csrf_refusal()
         return error_response(
             405, "Only queries may be sent with GET: send mutations with POST.", media_type, {"Allow": "POST"}
         )
@@ -175,10 +189,32 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"status": "ready", "migration": current})
 
 
+async def refuse_unsafe_production(settings: Settings, engine: AsyncEngine) -> None:
+    """In production: no default secret (Settings.check) and no account with the demo password."""
+    settings.check()
+    if settings.production and await migrate_is_current(engine):
+        holders = await accounts.users_with_password(engine, DEMO_PASSWORD)
+        if holders:
+            raise SettingsError(
+                f"UPL_ENV=production refuses to start: {', '.join(holders)} still use the demo password "
+                "(`upl users set-password USERNAME`)."
+            )
+
+
+async def migrate_is_current(engine: AsyncEngine) -> bool:
+    async with read_engine(engine).connect() as connection:
+        return await migrate.current_revision(connection) == migrate.head_revision()
+
+
 def create_app(
-    database_url: str | None = None, *, engine: AsyncEngine | None = None, schema: strawberry.Schema | None = None
+    database_url: str | None = None,
+    *,
+    engine: AsyncEngine | None = None,
+    schema: strawberry.Schema | None = None,
+    settings: Settings | None = None,
 ) -> Starlette:
     """The ASGI app. Without `engine`, the lifespan creates one for `database_url` (or the default)."""
+    chosen_settings = settings or Settings.from_env()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -186,6 +222,12 @@ def create_app(
         active = engine or create_engine(database_url or resolve_database_url())
         app.state.engine = active
         app.state.read_engine = read_engine(active)
+        try:
+            await refuse_unsafe_production(chosen_settings, active)
+        except SettingsError:
+            if owned:
+                await active.dispose()
+            raise
         try:
             yield
         finally:
@@ -195,11 +237,14 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+            *explorer.routes(),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
         ],
         lifespan=lifespan,
     )
     app.state.schema = schema or default_schema
+    app.state.settings = chosen_settings
+    app.state.throttle = explorer.Throttle()
     app.state.head_revision = migrate.head_revision()
     return app

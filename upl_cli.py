@@ -40,6 +40,26 @@ async def _seed(url: str, *, demo: bool, synthetic: int | None, if_empty: bool =
         await engine.dispose()
 
 
+async def _demo_accounts(url: str) -> None:
+    """Demo mode only: a staff and an admin account with the demo password, printed for the user."""
+    from db.enums import Role
+    from resolvers import accounts
+    from settings import DEMO_PASSWORD, DEMO_USERNAME, Settings
+
+    if Settings.from_env().production:
+        print("UPL_ENV=production: no demo accounts created")
+        return
+    engine = create_engine(url, pool_size=1)
+    try:
+        existing = {row.username for row in await accounts.list_users(engine)}
+        for username, role in ((DEMO_USERNAME, Role.STAFF), (f"{DEMO_USERNAME}-admin", Role.ADMIN)):
+            if username not in existing:
+                await accounts.create_user(engine, username, DEMO_PASSWORD, role)
+            print(f"demo {role.value.lower()} account: {username} / {DEMO_PASSWORD}")
+    finally:
+        await engine.dispose()
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -50,6 +70,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         migrate.upgrade(url)
     if args.seed_demo:
         asyncio.run(_seed(url, demo=True, synthetic=None, if_empty=True))
+        asyncio.run(_demo_accounts(url))
     print(f"UPL GraphQL on http://{args.host}:{args.port}/graphql", flush=True)
     uvicorn.run(
         "app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers, log_level=args.log_level
@@ -74,6 +95,72 @@ def cmd_db(args: argparse.Namespace) -> None:
             sys.exit(f"upl db seed: {exc}")
     elif args.db_command == "url":
         print(url)
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    import getpass
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        sys.exit("The passwords differ.")
+    return first
+
+
+def cmd_users(args: argparse.Namespace) -> None:
+    from db.enums import Role
+    from resolvers import accounts
+
+    async def run() -> None:
+        engine = create_engine(_database_url())
+        try:
+            if args.users_command == "create":
+                await accounts.create_user(engine, args.username, _read_password(args), Role[args.role.upper()])
+                print(f"Created {args.role} account {args.username!r}.")
+            elif args.users_command == "set-password":
+                await accounts.set_password(engine, args.username, _read_password(args))
+                print(f"New password set for {args.username!r}; its sessions have ended.")
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(run())
+    except accounts.AccountError as exc:
+        sys.exit(f"upl users: {exc}")
+
+
+def cmd_keys(args: argparse.Namespace) -> None:
+    from db.enums import Role
+    from resolvers import accounts
+
+    async def run() -> None:
+        engine = create_engine(_database_url())
+        try:
+            if args.keys_command == "create":
+                role = Role[args.role.upper()]
+                new = await accounts.create_key(engine, args.name, role, args.user, args.origin or [])
+                print(
+                    f"Created {role.value.lower()} key {new.prefix} ({args.name}). Store it now, it is not shown again:"
+                )
+                print(new.key)
+            elif args.keys_command == "list":
+                print(f"{'PREFIX':14} {'ROLE':10} {'USER':12} {'LAST USED':20} {'REVOKED':20} NAME")
+                for row in await accounts.list_keys(engine):
+                    used = row.last_used_at.strftime("%Y-%m-%d %H:%M") if row.last_used_at else "-"
+                    revoked = row.revoked_at.strftime("%Y-%m-%d %H:%M") if row.revoked_at else "-"
+                    user = row.username or "-"
+                    print(f"{row.prefix:14} {row.role.value:10} {user:12} {used:20} {revoked:20} {row.name}")
+            elif args.keys_command == "revoke":
+                row = await accounts.revoke_key(engine, args.prefix)
+                print(f"Revoked {row.prefix} ({row.name}).")
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(run())
+    except accounts.AccountError as exc:
+        sys.exit(f"upl keys: {exc}")
 
 
 def cmd_schema(_: argparse.Namespace) -> None:
@@ -129,6 +216,29 @@ def main(argv: list[str] | None = None) -> None:
 
     schema_parser = commands.add_parser("schema", help="print the GraphQL SDL")
     schema_parser.set_defaults(func=cmd_schema)
+
+    users = commands.add_parser("users", help="staff and admin accounts")
+    users_commands = users.add_subparsers(dest="users_command", required=True)
+    create_user = users_commands.add_parser("create", help="create an account")
+    create_user.add_argument("username")
+    create_user.add_argument("--role", choices=["staff", "admin"], default="staff")
+    create_user.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    password = users_commands.add_parser("set-password", help="set a new password (ends the account's sessions)")
+    password.add_argument("username")
+    password.add_argument("--password-stdin", action="store_true")
+    users.set_defaults(func=cmd_users)
+
+    keys = commands.add_parser("keys", help="API keys")
+    keys_commands = keys.add_subparsers(dest="keys_command", required=True)
+    create_key = keys_commands.add_parser("create", help="create a key; prints it alone on the last line")
+    create_key.add_argument("--name", required=True)
+    create_key.add_argument("--role", choices=["partner", "newsletter", "staff", "admin"], required=True)
+    create_key.add_argument("--user", help="the account of a personal staff/admin token")
+    create_key.add_argument("--origin", action="append", help="a browser origin allowed to use the key (repeatable)")
+    keys_commands.add_parser("list", help="list keys")
+    revoke = keys_commands.add_parser("revoke", help="revoke a key by its prefix")
+    revoke.add_argument("prefix")
+    keys.set_defaults(func=cmd_keys)
 
     check = commands.add_parser("schema-check", help="list breaking changes against the released SDL")
     check.add_argument("--released", default=str(Path(__file__).resolve().parent / "schema" / "released.graphql"))

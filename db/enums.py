@@ -108,3 +108,20 @@ class Ortsteil(Enum):
     NEU_HOHENSCHOENHAUSEN = "Neu-Hohenschönhausen"
     RUMMELSBURG = "Rummelsburg"
     WARTENBERG = "Wartenberg"
+
+
+class Role(Enum):
+    """Who is calling: decides what may be read and written (see the README's role table)."""
+
+    ANONYMOUS = "ANONYMOUS"
+    PARTNER = "PARTNER"
+    NEWSLETTER = "NEWSLETTER"
+    STAFF = "STAFF"
+    ADMIN = "ADMIN"
+
+
+class AccountRole(Enum):
+    """Roles a person's account can hold (keys may also be PARTNER or NEWSLETTER)."""
+
+    STAFF = "STAFF"
+    ADMIN = "ADMIN"

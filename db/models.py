@@ -31,7 +31,7 @@ from sqlalchemy import (
     Text,
     func,
 )
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from db.enums import (
@@ -43,6 +43,7 @@ from db.enums import (
     MembershipRole,
     NetworkKind,
     ProjectStatus,
+    Role,
     SpaceStatus,
     SpaceType,
     Transaction,
@@ -78,13 +79,17 @@ class Base(DeclarativeBase):
 
 
 class Timestamped:
-    """`created_at`, `updated_at` and the `published` flag every portal row carries."""
+    """What every editable portal row carries: timestamps, the `published` flag, the `version`
+    an update must name (no lost updates), and `deleted_at` (soft delete, restorable by admins).
+    """
 
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
     published: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AddressColumns:
@@ -366,6 +371,72 @@ class ContactPerson(Timestamped, Base):
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))
     publication_consent: Mapped[bool] = mapped_column(Boolean, server_default="false")
+
+
+# --- accounts, keys, sessions, audit log -----------------------------------------------------
+
+
+class User(Base):
+    """A person of the office who logs in: staff or admin."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("username ~ '^[a-z0-9][a-z0-9._-]{1,62}$'", name="username_format"),
+        CheckConstraint("role IN ('STAFF', 'ADMIN')", name="account_role"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    username: Mapped[str] = mapped_column(String(63), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[Role] = mapped_column(text_enum(Role, "role"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ApiKey(Base):
+    """An API key: only its SHA-256 is stored; `prefix` is the visible part that names it."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(text_enum(Role, "role"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    origins: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Session(Base):
+    """A login session; the cookie carries the signed token, the table only its SHA-256."""
+
+    __tablename__ = "sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class AuditEntry(Base):
+    """One write: who, when, which object, which fields changed (old and new values)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_at_id", "at", "id"),
+        Index("ix_audit_log_object", "object_type", "object_id", "at"),
+        Index("ix_audit_log_user", "user_id", "at"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int] = mapped_column(BigInteger)
+    changes: Mapped[dict[str, object]] = mapped_column(JSONB, server_default="{}")
 
 
 def table_of(model: type[Base]) -> Table:

@@ -40,6 +40,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, REGCONFIG
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.dataloader import DataLoader
 
+from resolvers.accounts import ANONYMOUS, Viewer
 from resolvers.errors import UserInputError
 from resolvers.pagination import (
     Direction,
@@ -85,6 +86,14 @@ class DataContext:
 
     engine: AsyncEngine
     loaders: Loaders = field(default_factory=Loaders)
+    viewer: Viewer = ANONYMOUS
+    write_engine: AsyncEngine | None = None
+    """The engine for writes (transactions); `engine` reads in autocommit."""
+
+    @property
+    def sees_unpublished(self) -> bool:
+        """Staff and admins read unpublished rows too (never soft-deleted ones)."""
+        return self.viewer.is_staff
 
     async def fetch_all(self, query: Select[Any]) -> list[Any]:
         async with self.engine.connect() as connection:
@@ -114,9 +123,12 @@ class Entity:
     def columns(self) -> list[ColumnElement[Any]]:
         return [c for c in self.table.c if c.name != "search_vector"]
 
-    def visible(self) -> ColumnElement[bool]:
-        """Rows anyone may see: published ones (staff roles widen this in a later issue)."""
-        return self.table.c.published.is_(True)
+    def visible(self, ctx: DataContext) -> ColumnElement[bool]:
+        """Rows this caller may see: not deleted, and published unless the caller is staff."""
+        if "deleted_at" not in self.table.c:
+            return true()  # a log, not portal data (the schema decides who may read it)
+        live = self.table.c.deleted_at.is_(None)
+        return live if ctx.sees_unpublished else live & self.table.c.published.is_(True)
 
     def ordering(self, name: str | None) -> Ordering:
         return self.orderings[name or self.default_ordering]
@@ -191,14 +203,14 @@ def ids_param(ids: Sequence[Any], name: str = "ids") -> Any:
 
 
 async def fetch_root_page(ctx: DataContext, entity: Entity, query: ListQuery) -> Page:
-    statement = select(*entity.columns, *sort_columns(query.ordering)).where(entity.visible(), *query.conditions)
+    statement = select(*entity.columns, *sort_columns(query.ordering)).where(entity.visible(ctx), *query.conditions)
     statement = apply_page(statement, query.ordering, query.direction, query.page)
     rows = await ctx.fetch_all(statement)
     return make_page(rows, query.ordering, query.page)
 
 
 async def count_root(ctx: DataContext, entity: Entity, query: ListQuery) -> int:
-    statement = select(func.count()).select_from(entity.table).where(entity.visible(), *query.conditions)
+    statement = select(func.count()).select_from(entity.table).where(entity.visible(ctx), *query.conditions)
     return int(await ctx.fetch_scalar(statement))
 
 
@@ -210,7 +222,7 @@ async def load_linked_page(ctx: DataContext, link: Link, parent_id: int, query: 
         inner = (
             select(*link.target.columns, *link.extra, *sort_columns(query.ordering))
             .select_from(link.source)
-            .where(link.parent_column == parents.c.parent_id, link.target.visible(), *query.conditions)
+            .where(link.parent_column == parents.c.parent_id, link.target.visible(ctx), *query.conditions)
         )
         inner_page = apply_page(inner, query.ordering, query.direction, query.page).lateral("t")
         statement = select(parents.c.parent_id, inner_page).select_from(parents.join(inner_page, true()))
@@ -231,7 +243,7 @@ async def count_linked(ctx: DataContext, link: Link, parent_id: int, query: List
         statement = (
             select(link.parent_column.label("parent_id"), func.count())
             .select_from(link.source)
-            .where(link.parent_column == any_(ids_param(parent_ids)), link.target.visible(), *query.conditions)
+            .where(link.parent_column == any_(ids_param(parent_ids)), link.target.visible(ctx), *query.conditions)
             .group_by(link.parent_column)
         )
         counts = {row[0]: row[1] for row in await ctx.fetch_all(statement)}
@@ -261,7 +273,7 @@ async def load_by_key(ctx: DataContext, entity: Entity, key: RowKey) -> Any | No
             wanted.append(entity.table.c.id == any_(ids_param(ids)))
         if slugs:
             wanted.append(entity.table.c.slug == any_(bindparam("slugs", slugs, type_=ARRAY(String()))))
-        statement = select(*entity.columns).where(or_(*wanted), entity.visible())
+        statement = select(*entity.columns).where(or_(*wanted), entity.visible(ctx))
         found: dict[RowKey, Any] = {}
         for row in await ctx.fetch_all(statement):
             found[("id", row.id)] = row

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, exists, select
 from db import models
 from db.enums import EmployeeRange, LegalForm, Ortsteil
 from resolvers.base import DataContext, Entity, common_conditions, load_one_by
+from resolvers.editing import ADDRESS, Column, EditSpec, between, columns, email, location_pair, url
 from resolvers.errors import UserInputError
 from resolvers.pagination import Direction, Ordering, OrderKey
 
@@ -82,7 +83,27 @@ async def load_industry(ctx: DataContext, code: str) -> Any | None:
     return await load_one_by(ctx, "industry", select(industries), industries.c.code, code)
 
 
-def industries_in_use() -> Any:
-    """The WZ classes of published companies, by code."""
-    used = select(companies.c.industry_code).where(COMPANY.visible(), companies.c.industry_code.is_not(None))
+def industries_in_use(ctx: DataContext) -> Any:
+    """The WZ classes of the companies the caller may see, by code."""
+    used = select(companies.c.industry_code).where(COMPANY.visible(ctx), companies.c.industry_code.is_not(None))
     return select(industries).where(industries.c.code.in_(used)).order_by(industries.c.code)
+
+
+COMPANY_EDIT = EditSpec(
+    entity=COMPANY,
+    columns=columns(
+        Column("published"),
+        Column("name", required=True, max_length=200),
+        Column("legal_form", required=True),
+        Column("description", max_length=20_000),
+        Column("industry_code", exists_in=industries.c.code),
+        Column("website", max_length=300, check=url),
+        Column("email", max_length=254, check=email),
+        Column("phone", max_length=40),
+        Column("employee_range"),
+        Column("founded_year", check=between(1700, 2100)),
+        *ADDRESS.values(),
+    ),
+    slug_from="name",
+    rules=(location_pair,),
+)

@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, exists, or_
 
 from db import models
 from db.enums import EventKind, EventStatus, Ortsteil
 from resolvers.base import Entity, Link, common_conditions
+from resolvers.companies import COMPANY
+from resolvers.editing import (
+    ADDRESS,
+    Column,
+    EditSpec,
+    Problem,
+    at_least,
+    aware,
+    columns,
+    ends_after_start,
+    location_pair,
+    url,
+)
 from resolvers.errors import UserInputError
+from resolvers.networks import NETWORK
 from resolvers.pagination import Direction, Ordering, OrderKey
-from resolvers.spaces import spaces
+from resolvers.projects import PROJECT
+from resolvers.spaces import SPACE, spaces
 
 events = models.table_of(models.Event)
 
@@ -86,3 +102,36 @@ COMPANY_EVENTS = _events_by(events.c.host_company_id, "Company.events")
 NETWORK_EVENTS = _events_by(events.c.network_id, "Network.events")
 SPACE_EVENTS = _events_by(events.c.venue_space_id, "Space.events")
 PROJECT_EVENTS = _events_by(events.c.project_id, "Project.events")
+
+
+def has_venue(row: dict[str, Any]) -> list[Problem]:
+    if row.get("venue_name") is None and row.get("venue_space_id") is None and row.get("online_url") is None:
+        return [Problem(("input", "venueName"), "Give a venue name, a venue space or an online URL.", "REQUIRED")]
+    return []
+
+
+EVENT_EDIT = EditSpec(
+    entity=EVENT,
+    columns=columns(
+        Column("published"),
+        Column("title", required=True, max_length=300),
+        Column("description", max_length=20_000),
+        Column("kind", required=True),
+        Column("status", required=True),
+        Column("starts_at", required=True, check=aware),
+        Column("ends_at", check=aware),
+        Column("venue_name", max_length=200),
+        Column("venue_space_id", references=SPACE),
+        Column("online_url", max_length=300, check=url),
+        Column("host_company_id", input="host_id", references=COMPANY),
+        Column("network_id", references=NETWORK),
+        Column("project_id", references=PROJECT),
+        Column("registration_required"),
+        Column("registration_url", max_length=300, check=url),
+        Column("registration_deadline", check=aware),
+        Column("capacity", check=at_least(0)),
+        *ADDRESS.values(),
+    ),
+    slug_from="title",
+    rules=(location_pair, ends_after_start("starts_at", "ends_at", ("input", "endsAt")), has_venue),
+)

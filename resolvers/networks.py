@@ -11,6 +11,7 @@ from db import models
 from db.enums import NetworkKind
 from resolvers.base import Entity, Link, common_conditions
 from resolvers.companies import COMPANY, companies
+from resolvers.editing import Column, EditSpec, LinkTable, columns, email, url
 from resolvers.pagination import Direction, Ordering, OrderKey
 
 networks = models.table_of(models.Network)
@@ -68,3 +69,21 @@ COMPANY_NETWORKS = Link(
     source=networks.join(memberships, memberships.c.network_id == networks.c.id),
     extra=MEMBERSHIP_EXTRA,
 )
+
+
+NETWORK_EDIT = EditSpec(
+    entity=NETWORK,
+    columns=columns(
+        Column("published"),
+        Column("name", required=True, max_length=200),
+        Column("kind", required=True),
+        Column("description", max_length=20_000),
+        Column("founded_on"),
+        Column("website", max_length=300, check=url),
+        Column("email", max_length=254, check=email),
+        Column("origin_project_id", exists_in=models.table_of(models.Project).c.id),
+    ),
+    slug_from="name",
+)
+
+NETWORK_MEMBERSHIPS = LinkTable(memberships, NETWORK, "network_id", COMPANY, "company_id")

@@ -13,6 +13,7 @@ from db import models
 from db.enums import ProjectStatus
 from resolvers.base import DataContext, Entity, Link, common_conditions, load_grouped
 from resolvers.companies import COMPANY, companies
+from resolvers.editing import Column, EditSpec, LinkTable, Problem, at_least, columns, ends_after_start
 from resolvers.networks import NETWORK, networks
 from resolvers.pagination import Direction, Ordering, OrderKey
 
@@ -76,13 +77,13 @@ def project_conditions(f: ProjectFilter | None) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def statistics_query(conditions: list[ColumnElement[bool]]) -> Select[Any]:
+def statistics_query(ctx: DataContext, conditions: list[ColumnElement[bool]]) -> Select[Any]:
     """Count, total volume and total funding of the visible projects matching the filter."""
     return select(
         func.count(),
         func.coalesce(func.sum(projects.c.total_volume), Decimal("0")),
         func.coalesce(func.sum(projects.c.funding_amount), Decimal("0")),
-    ).where(PROJECT.visible(), *conditions)
+    ).where(PROJECT.visible(ctx), *conditions)
 
 
 async def load_funding_programs(ctx: DataContext, project_id: int) -> list[Any]:
@@ -127,3 +128,29 @@ NETWORK_PROJECTS = Link(
     parent_column=project_networks.c.network_id,
     source=projects.join(project_networks, project_networks.c.project_id == projects.c.id),
 )
+
+
+def funding_within_volume(row: dict[str, Any]) -> list[Problem]:
+    volume, funding = row.get("total_volume"), row.get("funding_amount")
+    if volume is not None and funding is not None and funding > volume:
+        return [Problem(("input", "fundingAmount"), "Must not exceed `totalVolume`.", "OUT_OF_RANGE")]
+    return []
+
+
+PROJECT_EDIT = EditSpec(
+    entity=PROJECT,
+    columns=columns(
+        Column("published"),
+        Column("title", required=True, max_length=300),
+        Column("summary", max_length=20_000),
+        Column("status", required=True),
+        Column("starts_on", required=True),
+        Column("ends_on"),
+        Column("total_volume", required=True, check=at_least(Decimal(0))),
+        Column("funding_amount", required=True, check=at_least(Decimal(0))),
+    ),
+    slug_from="title",
+    rules=(ends_after_start("starts_on", "ends_on", ("input", "endsOn")), funding_within_volume),
+)
+
+PROJECT_PARTNER_LINKS = LinkTable(partners, PROJECT, "project_id", COMPANY, "company_id")

@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import Select, func, literal, select, union_all
 
-from resolvers.base import Entity, tsquery
+from resolvers.base import DataContext, Entity, tsquery
 
 
-def search_statement(text: str, entities: Sequence[Entity], limit: int) -> Select[Any]:
+def search_statement(ctx: DataContext, text: str, entities: Sequence[Entity], limit: int) -> Select[Any]:
     """(type, id, rank) of the best `limit` visible matches among `entities`."""
     query = tsquery(text)
     parts = [
@@ -18,7 +18,7 @@ def search_statement(text: str, entities: Sequence[Entity], limit: int) -> Selec
             literal(entity.name).label("type_name"),
             entity.table.c.id,
             func.ts_rank(entity.table.c.search_vector, query).label("rank"),
-        ).where(entity.visible(), entity.table.c.search_vector.op("@@")(query))
+        ).where(entity.visible(ctx), entity.table.c.search_vector.op("@@")(query))
         for entity in entities
     ]
     matches = union_all(*parts).subquery("matches")

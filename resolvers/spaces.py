@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_
 
 from db import models
 from db.enums import ListingType, Ortsteil, SpaceStatus, SpaceType, Transaction
 from resolvers.base import Entity, Link, common_conditions
+from resolvers.companies import COMPANY
+from resolvers.editing import ADDRESS, Column, EditSpec, Problem, at_least, columns, location_pair
 from resolvers.errors import UserInputError
 from resolvers.pagination import Direction, Ordering, OrderKey
 
@@ -85,3 +88,36 @@ def space_conditions(f: SpaceFilter | None) -> list[ColumnElement[bool]]:
 
 
 COMPANY_SPACES = Link(name="Company.spaces", target=SPACE, parent_column=spaces.c.provider_id, source=spaces)
+
+
+def area_max_not_below_min(row: dict[str, Any]) -> list[Problem]:
+    if (
+        row.get("area_max_sqm") is not None
+        and row.get("area_sqm") is not None
+        and row["area_max_sqm"] < row["area_sqm"]
+    ):
+        return [Problem(("input", "areaMaxSqm"), "Must not be below `areaSqm`.", "OUT_OF_RANGE")]
+    return []
+
+
+SPACE_EDIT = EditSpec(
+    entity=SPACE,
+    columns=columns(
+        Column("published"),
+        Column("title", required=True, max_length=300),
+        Column("listing_type", required=True),
+        Column("space_type", required=True),
+        Column("transaction", required=True),
+        Column("area_sqm", required=True, check=at_least(Decimal(0), strictly=True)),
+        Column("area_max_sqm", check=at_least(Decimal(0), strictly=True)),
+        Column("rent_per_sqm", check=at_least(Decimal(0))),
+        Column("price", check=at_least(Decimal(0))),
+        Column("available_from"),
+        Column("status", required=True),
+        Column("provider_id", references=COMPANY),
+        Column("description", max_length=20_000),
+        *ADDRESS.values(),
+    ),
+    slug_from="title",
+    rules=(location_pair, area_max_not_below_min),
+)

@@ -18,11 +18,12 @@ from db.enums import Ortsteil as OrtsteilKey
 from resolvers.errors import UserInputError
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from resolvers.search import search_statement
-from schema import companies, events, networks, projects, spaces
+from schema import accounts, companies, events, networks, projects, spaces
 from schema.base import InfoT, Node, Ortsteil
 from schema.domain import Domain, NodeType, graft
 from schema.errors import ErrorCodes
 from schema.ids import decode_id
+from schema.permissions import FOR_NEWSLETTER, RootFieldPolicy
 from schema.subgraph import FEDERATION_VERSION, SubgraphSchema
 
 ALL_DOMAINS: tuple[Domain, ...] = (
@@ -31,6 +32,7 @@ ALL_DOMAINS: tuple[Domain, ...] = (
     spaces.DOMAIN,
     projects.DOMAIN,
     events.DOMAIN,
+    accounts.DOMAIN,
 )
 
 
@@ -72,11 +74,13 @@ def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]
             if not 0 <= limit <= MAX_PAGE_SIZE:
                 raise UserInputError(f"`first` must be between 0 and {MAX_PAGE_SIZE} (got {limit}).")
             chosen = [node_types[t.value] for t in types] if types else list(node_types.values())
-            rows = await info.context.fetch_all(search_statement(query, [n.entity for n in chosen], limit))
+            rows = await info.context.fetch_all(
+                search_statement(info.context, query, [n.entity for n in chosen], limit)
+            )
             found = await asyncio.gather(*(node_types[r.type_name].load(info.context, r.id) for r in rows))
             return [f for f in found if f is not None]
 
-        @strawberry.field(description="Lichtenberg's ten Ortsteile.")
+        @strawberry.field(description="Lichtenberg's ten Ortsteile.", directives=FOR_NEWSLETTER)
         def ortsteile(self) -> list[Ortsteil]:
             return [Ortsteil(key=member, name=member.value) for member in OrtsteilKey]
 
@@ -90,7 +94,14 @@ def compose(domains: Sequence[Domain] = ALL_DOMAINS) -> SubgraphSchema:
     search_types = tuple(node.graphql_type for node in node_types.values())
     root = _root_fields(node_types, search_types)
     query = merge_types("Query", (root, *(domain.query for domain in domains)))
-    return SubgraphSchema(query=query, extensions=[ErrorCodes], federation_version=FEDERATION_VERSION)
+    mutations = tuple(domain.mutation for domain in domains if domain.mutation is not None)
+    mutation = merge_types("Mutation", mutations) if mutations else None
+    return SubgraphSchema(
+        query=query,
+        mutation=mutation,
+        extensions=[ErrorCodes, RootFieldPolicy],
+        federation_version=FEDERATION_VERSION,
+    )
 
 
 schema = compose()

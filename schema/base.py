@@ -41,7 +41,7 @@ from resolvers.base import (
 )
 from resolvers.errors import UserInputError
 from resolvers.pagination import Direction, Page
-from schema.ids import decode_id
+from schema.ids import decode_id, encode_id
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -201,22 +201,29 @@ class Address:
         )
 
 
-@strawberry.type(description="A person to contact. Personal data: only shown with recorded consent.")
+@strawberry.type(
+    description="A contact person. Name, e-mail and phone are personal data: without recorded publication "
+    "consent only staff see the contact."
+)
 class ContactPerson:
+    id: strawberry.ID
     name: str
     role: str | None
     email: str | None
     phone: str | None
     publication_consent: bool
+    version: int
 
     @staticmethod
-    def of(row: Any) -> ContactPerson:
+    def from_row(row: Any) -> ContactPerson:
         return ContactPerson(
+            id=strawberry.ID(encode_id("ContactPerson", row.id)),
             name=row.name,
             role=row.role,
             email=row.email,
             phone=row.phone,
             publication_consent=row.publication_consent,
+            version=row.version,
         )
 
 

@@ -7,6 +7,7 @@ from enum import Enum
 from typing import Any
 
 import strawberry
+from strawberry.tools import merge_types
 
 from db.enums import EmployeeRange, LegalForm
 from db.enums import Ortsteil as OrtsteilKey
@@ -27,8 +28,11 @@ from schema.base import (
     root_connection,
     to_filter,
 )
+from schema.contacts import ContactMutations
 from schema.domain import Domain, NodeType
+from schema.editing import AddressInput, standard_mutations
 from schema.ids import decode_optional, encode_id
+from schema.permissions import PersonalData
 
 
 @strawberry.type(description="A class of the German classification of economic activities (WZ 2008).")
@@ -59,6 +63,8 @@ class Company(Referable, Node):
     founded_year: int | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    version: int = strawberry.field(description="Grows with every change; an update names the version it read.")
+    published: bool = strawberry.field(description="False: only staff see it.")
 
     @classmethod
     def from_row(cls, row: Any) -> Company:
@@ -78,6 +84,8 @@ class Company(Referable, Node):
             founded_year=row.founded_year,
             created_at=berlin_time(row.created_at),  # type: ignore[arg-type]
             updated_at=berlin_time(row.updated_at),  # type: ignore[arg-type]
+            version=row.version,
+            published=row.published,
         )
 
     @strawberry.field(description="Primary industry (WZ 2008 class).")
@@ -87,9 +95,12 @@ class Company(Referable, Node):
         row = await data.load_industry(info.context, self.industry_code)
         return None if row is None else IndustryClass.of(row)
 
-    @strawberry.field(description="Contact persons who consented to publication.")
+    @strawberry.field(
+        description="Contact persons. Without recorded publication consent only staff see them.",
+        extensions=[PersonalData()],
+    )
     async def contacts(self, info: InfoT) -> list[ContactPerson]:
-        return [ContactPerson.of(r) for r in await load_contacts(info.context, "company_id", self.pk)]
+        return [ContactPerson.from_row(r) for r in await load_contacts(info.context, "company_id", self.pk)]
 
 
 @strawberry.input(description="Filters for companies; all given conditions must hold.")
@@ -164,11 +175,49 @@ class CompanyQuery:
 
     @strawberry.field(description="The WZ 2008 classes that published companies are in.")
     async def industries(self, info: InfoT) -> list[IndustryClass]:
-        return [IndustryClass.of(r) for r in await info.context.fetch_all(data.industries_in_use())]
+        return [IndustryClass.of(r) for r in await info.context.fetch_all(data.industries_in_use(info.context))]
+
+
+@strawberry.input(description="A new company; `slug` is made from the name unless given.")
+class CompanyCreateInput:
+    name: str
+    legal_form: LegalForm
+    slug: str | None = None
+    description: str | None = strawberry.UNSET
+    industry_code: str | None = strawberry.field(default=strawberry.UNSET, description='A WZ 2008 class, e.g. "62.01".')
+    website: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    phone: str | None = strawberry.UNSET
+    employee_range: EmployeeRange | None = strawberry.UNSET
+    founded_year: int | None = strawberry.UNSET
+    address: AddressInput | None = strawberry.UNSET
+    published: bool = True
+
+
+@strawberry.input(description="Changes to a company: only the fields given are changed.")
+class CompanyUpdateInput:
+    id: strawberry.ID
+    version: int = strawberry.field(description="The version you read.")
+    name: str | None = strawberry.UNSET
+    legal_form: LegalForm | None = strawberry.UNSET
+    slug: str | None = strawberry.field(default=None, description="A new slug; by default the slug stays.")
+    regenerate_slug: bool = strawberry.field(default=False, description="Make a new slug from the (new) name.")
+    description: str | None = strawberry.UNSET
+    industry_code: str | None = strawberry.UNSET
+    website: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    phone: str | None = strawberry.UNSET
+    employee_range: EmployeeRange | None = strawberry.UNSET
+    founded_year: int | None = strawberry.UNSET
+    address: AddressInput | None = strawberry.UNSET
+
+
+CompanyMutations = standard_mutations(data.COMPANY_EDIT, Company, CompanyCreateInput, CompanyUpdateInput)
 
 
 DOMAIN = Domain(
     name="companies",
     query=CompanyQuery,
+    mutation=merge_types("CompanyDomainMutations", (CompanyMutations, ContactMutations)),
     nodes={"Company": NodeType(data.COMPANY, Company)},
 )

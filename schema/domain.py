@@ -48,6 +48,7 @@ class Extension:
 class Domain:
     name: str
     query: type
+    mutation: type | None = None
     nodes: dict[str, NodeType] = field(default_factory=dict)
     extensions: Sequence[Extension] = ()
     types: Sequence[type] = ()

@@ -32,8 +32,10 @@ from schema.base import (
 )
 from schema.companies import Company
 from schema.domain import Domain, Extension, NodeType
+from schema.editing import AddressInput, standard_mutations
 from schema.ids import decode_optional, encode_id
 from schema.networks import Network
+from schema.permissions import FOR_NEWSLETTER
 from schema.projects import Project
 from schema.spaces import Space
 
@@ -86,6 +88,8 @@ class Event(Referable, Node):
     registration: Registration
     created_at: dt.datetime
     updated_at: dt.datetime
+    version: int = strawberry.field(description="Grows with every change; an update names the version it read.")
+    published: bool = strawberry.field(description="False: only staff see it.")
 
     @classmethod
     def from_row(cls, row: Any) -> Event:
@@ -113,6 +117,8 @@ class Event(Referable, Node):
             ),
             created_at=berlin_time(row.created_at),  # type: ignore[arg-type]
             updated_at=berlin_time(row.updated_at),  # type: ignore[arg-type]
+            version=row.version,
+            published=row.published,
         )
 
     @strawberry.field(description="The company hosting the event.")
@@ -229,11 +235,11 @@ class VenueSpace:
 
 @strawberry.type
 class EventQuery:
-    @strawberry.field(description="An event by global ID or by slug.")
+    @strawberry.field(description="An event by global ID or by slug.", directives=FOR_NEWSLETTER)
     async def event(self, info: InfoT, id: strawberry.ID | None = None, slug: str | None = None) -> Event | None:
         return await find_one(info.context, data.EVENT, id, slug, Event.from_row)
 
-    @strawberry.field(description="Events, filtered and ordered (by start time by default).")
+    @strawberry.field(description="Events, filtered and ordered (by start time by default).", directives=FOR_NEWSLETTER)
     async def events(
         self,
         info: InfoT,
@@ -248,9 +254,61 @@ class EventQuery:
         return await root_connection(info.context, data.EVENT, query, Event.from_row)
 
 
+@strawberry.input(description="A new event; `slug` is made from the title unless given.")
+class EventCreateInput:
+    title: str
+    kind: EventKind
+    starts_at: dt.datetime = strawberry.field(description="With offset, e.g. 2026-03-04T19:00:00+01:00.")
+    status: EventStatus = EventStatus.SCHEDULED
+    slug: str | None = None
+    description: str | None = strawberry.UNSET
+    ends_at: dt.datetime | None = strawberry.UNSET
+    venue_name: str | None = strawberry.UNSET
+    venue_space_id: strawberry.ID | None = strawberry.UNSET
+    online_url: str | None = strawberry.UNSET
+    address: AddressInput | None = strawberry.UNSET
+    host_id: strawberry.ID | None = strawberry.UNSET
+    network_id: strawberry.ID | None = strawberry.UNSET
+    project_id: strawberry.ID | None = strawberry.UNSET
+    registration_required: bool = False
+    registration_url: str | None = strawberry.UNSET
+    registration_deadline: dt.datetime | None = strawberry.UNSET
+    capacity: int | None = strawberry.UNSET
+    published: bool = True
+
+
+@strawberry.input(description="Changes to an event: only the fields given are changed.")
+class EventUpdateInput:
+    id: strawberry.ID
+    version: int = strawberry.field(description="The version you read.")
+    title: str | None = strawberry.UNSET
+    kind: EventKind | None = strawberry.UNSET
+    starts_at: dt.datetime | None = strawberry.UNSET
+    status: EventStatus | None = strawberry.UNSET
+    slug: str | None = None
+    regenerate_slug: bool = False
+    description: str | None = strawberry.UNSET
+    ends_at: dt.datetime | None = strawberry.UNSET
+    venue_name: str | None = strawberry.UNSET
+    venue_space_id: strawberry.ID | None = strawberry.UNSET
+    online_url: str | None = strawberry.UNSET
+    address: AddressInput | None = strawberry.UNSET
+    host_id: strawberry.ID | None = strawberry.UNSET
+    network_id: strawberry.ID | None = strawberry.UNSET
+    project_id: strawberry.ID | None = strawberry.UNSET
+    registration_required: bool | None = strawberry.UNSET
+    registration_url: str | None = strawberry.UNSET
+    registration_deadline: dt.datetime | None = strawberry.UNSET
+    capacity: int | None = strawberry.UNSET
+
+
+EventMutations = standard_mutations(data.EVENT_EDIT, Event, EventCreateInput, EventUpdateInput)
+
+
 DOMAIN = Domain(
     name="events",
     query=EventQuery,
+    mutation=EventMutations,
     nodes={"Event": NodeType(data.EVENT, Event)},
     types=[Venue],
     extensions=[

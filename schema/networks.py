@@ -8,6 +8,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 import strawberry
+from strawberry.tools import merge_types
 
 from db.enums import MembershipRole, NetworkKind
 from resolvers import networks as data
@@ -17,6 +18,7 @@ from resolvers.base import (
     load_linked_page,
 )
 from resolvers.contacts import load_contacts
+from resolvers.editing import Result, set_link
 from resolvers.pagination import Direction, Page, page_args
 from schema.base import (
     ENTITY_KEYS,
@@ -34,7 +36,9 @@ from schema.base import (
 )
 from schema.companies import Company, CompanyFilter, CompanyOrder, company_list
 from schema.domain import Domain, Extension, NodeType
+from schema.editing import UserError, link_ids, standard_mutations
 from schema.ids import encode_id
+from schema.permissions import PersonalData
 
 T = TypeVar("T")
 
@@ -53,6 +57,8 @@ class Network(Referable, Node):
     email: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    version: int = strawberry.field(description="Grows with every change; an update names the version it read.")
+    published: bool = strawberry.field(description="False: only staff see it.")
 
     @classmethod
     def from_row(cls, row: Any) -> Network:
@@ -69,11 +75,16 @@ class Network(Referable, Node):
             email=row.email,
             created_at=berlin_time(row.created_at),  # type: ignore[arg-type]
             updated_at=berlin_time(row.updated_at),  # type: ignore[arg-type]
+            version=row.version,
+            published=row.published,
         )
 
-    @strawberry.field(description="Contact persons who consented to publication.")
+    @strawberry.field(
+        description="Contact persons. Without recorded publication consent only staff see them.",
+        extensions=[PersonalData()],
+    )
     async def contacts(self, info: InfoT) -> list[ContactPerson]:
-        return [ContactPerson.of(r) for r in await load_contacts(info.context, "network_id", self.pk)]
+        return [ContactPerson.from_row(r) for r in await load_contacts(info.context, "network_id", self.pk)]
 
     @strawberry.field(description="Member companies; each edge carries the membership.")
     async def members(
@@ -219,9 +230,90 @@ class NetworkQuery:
         return await root_connection(info.context, data.NETWORK, query, Network.from_row)
 
 
+@strawberry.input(description="A new network; `slug` is made from the name unless given.")
+class NetworkCreateInput:
+    name: str
+    kind: NetworkKind
+    slug: str | None = None
+    description: str | None = strawberry.UNSET
+    founded_on: dt.date | None = strawberry.UNSET
+    website: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    origin_project_id: strawberry.ID | None = strawberry.UNSET
+    published: bool = True
+
+
+@strawberry.input(description="Changes to a network: only the fields given are changed.")
+class NetworkUpdateInput:
+    id: strawberry.ID
+    version: int = strawberry.field(description="The version you read.")
+    name: str | None = strawberry.UNSET
+    kind: NetworkKind | None = strawberry.UNSET
+    slug: str | None = None
+    regenerate_slug: bool = False
+    description: str | None = strawberry.UNSET
+    founded_on: dt.date | None = strawberry.UNSET
+    website: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    origin_project_id: strawberry.ID | None = strawberry.UNSET
+
+
+NetworkMutations = standard_mutations(data.NETWORK_EDIT, Network, NetworkCreateInput, NetworkUpdateInput)
+
+
+@strawberry.input(description="A company joining a network.")
+class NetworkMemberAddInput:
+    network_id: strawberry.ID
+    company_id: strawberry.ID
+    role: MembershipRole = MembershipRole.MEMBER
+    member_since: dt.date | None = strawberry.field(default=None, description="Default: today.")
+
+
+@strawberry.input(description="A company leaving a network.")
+class NetworkMemberRemoveInput:
+    network_id: strawberry.ID
+    company_id: strawberry.ID
+
+
+@strawberry.type(description="The result of a membership change: the network, the company, or what was wrong.")
+class NetworkMemberPayload:
+    network: Network | None = None
+    company: Company | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @staticmethod
+    def of(result: Result) -> NetworkMemberPayload:
+        errors = [UserError.of(p) for p in result.problems]
+        if result.row is None:
+            return NetworkMemberPayload(user_errors=errors)
+        network, company = result.row
+        return NetworkMemberPayload(network=Network.from_row(network), company=Company.from_row(company))
+
+
+async def membership(info: InfoT, network_id: str, company_id: str, adding: bool, extra: dict[str, Any]) -> Result:
+    ids = link_ids({"networkId": (network_id, "Network"), "companyId": (company_id, "Company")})
+    if isinstance(ids, Result):
+        return ids
+    return await set_link(info.context, data.NETWORK_MEMBERSHIPS, ids[0], ids[1], adding, extra)
+
+
+@strawberry.type
+class MembershipMutations:
+    @strawberry.mutation(description="Add a company to a network, with its role and since-date.")
+    async def network_member_add(self, info: InfoT, input: NetworkMemberAddInput) -> NetworkMemberPayload:
+        since = input.member_since or dt.date.today()
+        extra = {"role": input.role, "member_since": since}
+        return NetworkMemberPayload.of(await membership(info, input.network_id, input.company_id, True, extra))
+
+    @strawberry.mutation(description="Remove a company from a network.")
+    async def network_member_remove(self, info: InfoT, input: NetworkMemberRemoveInput) -> NetworkMemberPayload:
+        return NetworkMemberPayload.of(await membership(info, input.network_id, input.company_id, False, {}))
+
+
 DOMAIN = Domain(
     name="networks",
     query=NetworkQuery,
+    mutation=merge_types("NetworkDomainMutations", (NetworkMutations, MembershipMutations)),
     nodes={"Network": NodeType(data.NETWORK, Network)},
     extensions=[Extension(Company, CompanyNetworks)],
 )

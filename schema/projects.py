@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 import strawberry
+from strawberry.tools import merge_types
 
 from db.enums import ProjectStatus
 from resolvers import projects as data
 from resolvers.base import list_query, load_by_id
 from resolvers.contacts import load_contacts
+from resolvers.editing import Result, set_link
 from resolvers.pagination import Direction, page_args
 from schema.base import (
     ENTITY_KEYS,
@@ -29,8 +32,10 @@ from schema.base import (
 )
 from schema.companies import Company, CompanyFilter, CompanyOrder, company_list
 from schema.domain import Domain, Extension, NodeType
+from schema.editing import UserError, link_ids, standard_mutations
 from schema.ids import decode_optional, encode_id
 from schema.networks import Network, NetworkFilter, NetworkOrder, network_list
+from schema.permissions import PersonalData
 
 
 @strawberry.type(description="A funding programme, e.g. GRW or EFRE.")
@@ -57,6 +62,8 @@ class Project(Referable, Node):
     funding_amount: Money
     created_at: dt.datetime
     updated_at: dt.datetime
+    version: int = strawberry.field(description="Grows with every change; an update names the version it read.")
+    published: bool = strawberry.field(description="False: only staff see it.")
 
     @classmethod
     def from_row(cls, row: Any) -> Project:
@@ -73,15 +80,20 @@ class Project(Referable, Node):
             funding_amount=Money(amount=row.funding_amount),
             created_at=berlin_time(row.created_at),  # type: ignore[arg-type]
             updated_at=berlin_time(row.updated_at),  # type: ignore[arg-type]
+            version=row.version,
+            published=row.published,
         )
 
     @strawberry.field(description="Programmes the project is funded from.")
     async def funding_programs(self, info: InfoT) -> list[FundingProgram]:
         return [FundingProgram.of(r) for r in await data.load_funding_programs(info.context, self.pk)]
 
-    @strawberry.field(description="Contact persons who consented to publication.")
+    @strawberry.field(
+        description="Contact persons. Without recorded publication consent only staff see them.",
+        extensions=[PersonalData()],
+    )
     async def contacts(self, info: InfoT) -> list[ContactPerson]:
-        return [ContactPerson.of(r) for r in await load_contacts(info.context, "project_id", self.pk)]
+        return [ContactPerson.from_row(r) for r in await load_contacts(info.context, "project_id", self.pk)]
 
     @strawberry.field(description="Partner companies of the project.")
     async def partners(
@@ -246,7 +258,7 @@ class ProjectQuery:
     @strawberry.field(description="Count, total volume and total funding of the matching projects.")
     async def project_statistics(self, info: InfoT, filter: ProjectFilter | None = None) -> ProjectStatistics:
         conditions = data.project_conditions(domain_project_filter(filter))
-        ((count, volume, funding),) = await info.context.fetch_all(data.statistics_query(conditions))
+        ((count, volume, funding),) = await info.context.fetch_all(data.statistics_query(info.context, conditions))
         return ProjectStatistics(count=count, total_volume=Money(amount=volume), total_funding=Money(amount=funding))
 
     @strawberry.field(description="All funding programmes.")
@@ -254,9 +266,80 @@ class ProjectQuery:
         return [FundingProgram.of(r) for r in await info.context.fetch_all(data.all_funding_programs())]
 
 
+@strawberry.input(description="A new project; `slug` is made from the title unless given.")
+class ProjectCreateInput:
+    title: str
+    status: ProjectStatus
+    starts_on: dt.date
+    total_volume: Decimal = strawberry.field(description="Total volume in EUR.")
+    funding_amount: Decimal = strawberry.field(description="Funding in EUR, at most the total volume.")
+    slug: str | None = None
+    summary: str | None = strawberry.UNSET
+    ends_on: dt.date | None = strawberry.UNSET
+    published: bool = True
+
+
+@strawberry.input(description="Changes to a project: only the fields given are changed.")
+class ProjectUpdateInput:
+    id: strawberry.ID
+    version: int = strawberry.field(description="The version you read.")
+    title: str | None = strawberry.UNSET
+    status: ProjectStatus | None = strawberry.UNSET
+    starts_on: dt.date | None = strawberry.UNSET
+    total_volume: Decimal | None = strawberry.UNSET
+    funding_amount: Decimal | None = strawberry.UNSET
+    slug: str | None = None
+    regenerate_slug: bool = False
+    summary: str | None = strawberry.UNSET
+    ends_on: dt.date | None = strawberry.UNSET
+
+
+ProjectMutations = standard_mutations(data.PROJECT_EDIT, Project, ProjectCreateInput, ProjectUpdateInput)
+
+
+@strawberry.input(description="A company as partner of a project (add or remove).")
+class ProjectPartnerInput:
+    project_id: strawberry.ID
+    company_id: strawberry.ID
+
+
+@strawberry.type(description="The result of a partner change: the project, the company, or what was wrong.")
+class ProjectPartnerPayload:
+    project: Project | None = None
+    company: Company | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @staticmethod
+    def of(result: Result) -> ProjectPartnerPayload:
+        errors = [UserError.of(p) for p in result.problems]
+        if result.row is None:
+            return ProjectPartnerPayload(user_errors=errors)
+        project, company = result.row
+        return ProjectPartnerPayload(project=Project.from_row(project), company=Company.from_row(company))
+
+
+async def partnership(info: InfoT, input: ProjectPartnerInput, adding: bool) -> ProjectPartnerPayload:
+    ids = link_ids({"projectId": (input.project_id, "Project"), "companyId": (input.company_id, "Company")})
+    if isinstance(ids, Result):
+        return ProjectPartnerPayload.of(ids)
+    return ProjectPartnerPayload.of(await set_link(info.context, data.PROJECT_PARTNER_LINKS, ids[0], ids[1], adding))
+
+
+@strawberry.type
+class PartnerMutations:
+    @strawberry.mutation(description="Add a partner company to a project.")
+    async def project_partner_add(self, info: InfoT, input: ProjectPartnerInput) -> ProjectPartnerPayload:
+        return await partnership(info, input, True)
+
+    @strawberry.mutation(description="Remove a partner company from a project.")
+    async def project_partner_remove(self, info: InfoT, input: ProjectPartnerInput) -> ProjectPartnerPayload:
+        return await partnership(info, input, False)
+
+
 DOMAIN = Domain(
     name="projects",
     query=ProjectQuery,
+    mutation=merge_types("ProjectDomainMutations", (ProjectMutations, PartnerMutations)),
     nodes={"Project": NodeType(data.PROJECT, Project)},
     extensions=[
         Extension(Company, CompanyProjects),

@@ -31,6 +31,7 @@ from schema.base import (
 )
 from schema.companies import Company
 from schema.domain import Domain, Extension, NodeType
+from schema.editing import AddressInput, standard_mutations
 from schema.ids import encode_id
 
 
@@ -56,6 +57,8 @@ class Space(Referable, Node):
     description: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    version: int = strawberry.field(description="Grows with every change; an update names the version it read.")
+    published: bool = strawberry.field(description="False: only staff see it.")
 
     @classmethod
     def from_row(cls, row: Any) -> Space:
@@ -78,6 +81,8 @@ class Space(Referable, Node):
             description=row.description,
             created_at=berlin_time(row.created_at),  # type: ignore[arg-type]
             updated_at=berlin_time(row.updated_at),  # type: ignore[arg-type]
+            version=row.version,
+            published=row.published,
         )
 
     @strawberry.field(description="The company offering or seeking the space, where public.")
@@ -178,9 +183,53 @@ class SpaceQuery:
         return await root_connection(info.context, data.SPACE, query, Space.from_row)
 
 
+@strawberry.input(description="A new space listing; `slug` is made from the title unless given.")
+class SpaceCreateInput:
+    title: str
+    listing_type: ListingType
+    space_type: SpaceType
+    transaction: Transaction
+    area_sqm: Decimal
+    status: SpaceStatus = SpaceStatus.AVAILABLE
+    slug: str | None = None
+    area_max_sqm: Decimal | None = strawberry.UNSET
+    rent_per_sqm: Decimal | None = strawberry.UNSET
+    price: Decimal | None = strawberry.UNSET
+    available_from: dt.date | None = strawberry.UNSET
+    provider_id: strawberry.ID | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    address: AddressInput | None = strawberry.UNSET
+    published: bool = True
+
+
+@strawberry.input(description="Changes to a space listing: only the fields given are changed.")
+class SpaceUpdateInput:
+    id: strawberry.ID
+    version: int = strawberry.field(description="The version you read.")
+    title: str | None = strawberry.UNSET
+    listing_type: ListingType | None = strawberry.UNSET
+    space_type: SpaceType | None = strawberry.UNSET
+    transaction: Transaction | None = strawberry.UNSET
+    area_sqm: Decimal | None = strawberry.UNSET
+    status: SpaceStatus | None = strawberry.UNSET
+    slug: str | None = None
+    regenerate_slug: bool = False
+    area_max_sqm: Decimal | None = strawberry.UNSET
+    rent_per_sqm: Decimal | None = strawberry.UNSET
+    price: Decimal | None = strawberry.UNSET
+    available_from: dt.date | None = strawberry.UNSET
+    provider_id: strawberry.ID | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    address: AddressInput | None = strawberry.UNSET
+
+
+SpaceMutations = standard_mutations(data.SPACE_EDIT, Space, SpaceCreateInput, SpaceUpdateInput)
+
+
 DOMAIN = Domain(
     name="spaces",
     query=SpaceQuery,
+    mutation=SpaceMutations,
     nodes={"Space": NodeType(data.SPACE, Space)},
     extensions=[Extension(Company, CompanySpaces)],
 )

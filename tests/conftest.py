@@ -144,18 +144,22 @@ class Api:
     ) -> httpx.Response:
         return await self.client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
 
-    async def query(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def query(
+        self, query: str, variables: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         """`data` of a query that must succeed."""
-        response = await self.post(query, variables)
+        response = await self.post(query, variables, headers)
         assert response.status_code == 200, response.text
         body = response.json()
         assert "errors" not in body, body["errors"]
         data: dict[str, Any] = body["data"]
         return data
 
-    async def errors(self, query: str, variables: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    async def errors(
+        self, query: str, variables: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> list[dict[str, Any]]:
         """`errors` of a query that must fail."""
-        response = await self.post(query, variables)
+        response = await self.post(query, variables, headers)
         assert response.status_code in (200, 400), response.text
         errors: list[dict[str, Any]] = response.json()["errors"]
         return errors
@@ -230,3 +234,46 @@ def live_server(demo_database_url: str) -> Iterator[LiveServer]:
     server = LiveServer(demo_database_url).start()
     yield server
     server.stop()
+
+
+# --- accounts and keys, on a database of its own that tests may write to ---------------------
+
+PASSWORD = "correct horse battery"
+ROLES = ("anonymous", "partner", "newsletter", "staff", "admin")
+
+
+@pytest.fixture(scope="session")
+def edit_database_url(pg_server: Server, today: dt.date) -> str:
+    """Demo data plus accounts and keys; tests here may write (the demo database stays as seeded)."""
+    url = _prepared_database(pg_server, "upl_edit", demo.build(today))
+    return url
+
+
+@pytest.fixture(scope="session")
+async def role_headers(edit_database_url: str) -> dict[str, dict[str, str]]:
+    """HTTP headers for each role: nothing for anonymous, a bearer key for the others."""
+    from db.enums import Role
+    from resolvers import accounts
+
+    engine = create_engine(edit_database_url)
+    try:
+        await accounts.create_user(engine, "anna", PASSWORD, Role.STAFF)
+        await accounts.create_user(engine, "otto", PASSWORD, Role.ADMIN)
+        keys = {
+            "partner": await accounts.create_key(
+                engine, "Partner site", Role.PARTNER, origins=["https://partner.example"]
+            ),
+            "newsletter": await accounts.create_key(engine, "Newsletter tool", Role.NEWSLETTER),
+            "staff": await accounts.create_key(engine, "Anna's token", Role.STAFF, "anna"),
+            "admin": await accounts.create_key(engine, "Otto's token", Role.ADMIN, "otto"),
+        }
+    finally:
+        await engine.dispose()
+    headers = {role: {"authorization": f"Bearer {key.key}"} for role, key in keys.items()}
+    return {"anonymous": {}, **headers}
+
+
+@pytest.fixture(scope="session")
+async def edit_api(edit_database_url: str, role_headers: dict[str, dict[str, str]]) -> AsyncIterator[Api]:
+    async for value in serve_api(edit_database_url):
+        yield value

@@ -436,8 +436,8 @@ def build(today: dt.date) -> dict[str, list[dict[str, Any]]]:
     contacts = rows["contact_persons"]
     owners = (
         [("company", c["id"]) for c in rows["companies"] if c["id"] % 5 != 0]
-        + [("network", n["id"]) for n in networks]
-        + [("project", p["id"]) for p in projects if p["id"] % 2]
+        + [("network", n["id"]) for n in networks for _ in range(2)]
+        + [("project", p["id"]) for p in projects if p["id"] % 4 != 0]
     )
     for owner, owner_id in owners:
         contacts.append(g.contact(rng, len(contacts) + 1, owner, owner_id))

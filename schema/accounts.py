@@ -1,0 +1,223 @@
+"""The admin domain: accounts, API keys and the audit log (all `@tag(name: "admin")`).
+
+The same operations exist on the command line (`upl users ...`, `upl keys ...`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import strawberry
+from strawberry.federation.schema_directives import Tag
+from strawberry.scalars import JSON
+
+from db.enums import Role
+from resolvers import accounts
+from resolvers.accounts import AccountError
+from resolvers.base import list_query
+from resolvers.errors import UserInputError
+from resolvers.pagination import page_args
+from schema.base import Connection, InfoT, berlin_time, root_connection
+from schema.domain import Domain
+from schema.editing import UserError
+from schema.ids import decode_id, decode_optional, encode_id
+from schema.permissions import ADMIN
+
+strawberry.enum(Role, description="Who a caller is: decides what may be read and written.")
+
+ADMIN_ONLY = [Tag(name=ADMIN)]
+AUDIT = accounts.audit_entity()
+
+
+@strawberry.type(description="A staff or admin account.")
+class User:
+    id: strawberry.ID
+    username: str
+    role: Role
+    created_at: dt.datetime
+    disabled: bool
+
+    @staticmethod
+    def of(row: Any) -> User:
+        return User(
+            id=strawberry.ID(encode_id("User", row.id)),
+            username=row.username,
+            role=row.role,
+            created_at=berlin_time(row.created_at),  # type: ignore[arg-type]
+            disabled=row.disabled_at is not None,
+        )
+
+
+@strawberry.type(description="An API key; the key itself is shown only once, when it is created.")
+class ApiKey:
+    prefix: str = strawberry.field(description="The visible start of the key, which names it.")
+    name: str
+    role: Role
+    username: str | None = strawberry.field(description="The account of a personal staff/admin token.")
+    origins: list[str] = strawberry.field(description="Browser origins allowed to send the key (CORS).")
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+    @staticmethod
+    def of(row: Any, username: str | None = None) -> ApiKey:
+        return ApiKey(
+            prefix=row.prefix,
+            name=row.name,
+            role=row.role,
+            username=getattr(row, "username", username),
+            origins=list(row.origins),
+            created_at=berlin_time(row.created_at),  # type: ignore[arg-type]
+            last_used_at=berlin_time(row.last_used_at),
+            revoked_at=berlin_time(row.revoked_at),
+        )
+
+
+@strawberry.type(description="One write: who, when, which object, which fields changed ([old, new]).")
+class AuditEntry:
+    at: dt.datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: strawberry.ID
+    changes: JSON
+
+    @staticmethod
+    def from_row(row: Any) -> AuditEntry:
+        return AuditEntry(
+            at=berlin_time(row.at),  # type: ignore[arg-type]
+            actor=row.actor,
+            action=row.action,
+            object_type=row.object_type,
+            object_id=strawberry.ID(encode_id(row.object_type, row.object_id)),
+            changes=row.changes,
+        )
+
+
+@strawberry.input(description="Filters for the audit log; all given conditions must hold.")
+class AuditFilter:
+    user_id: strawberry.ID | None = None
+    object_id: strawberry.ID | None = strawberry.field(default=None, description="Entries about this object.")
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+
+@strawberry.type
+class AccountQuery:
+    @strawberry.field(description="Staff and admin accounts.", directives=ADMIN_ONLY)
+    async def users(self, info: InfoT) -> list[User]:
+        return [User.of(r) for r in await accounts.list_users(info.context.engine)]
+
+    @strawberry.field(description="All API keys, revoked ones included.", directives=ADMIN_ONLY)
+    async def api_keys(self, info: InfoT) -> list[ApiKey]:
+        return [ApiKey.of(r) for r in await accounts.list_keys(info.context.engine)]
+
+    @strawberry.field(description="Every write, newest first.", directives=ADMIN_ONLY)
+    async def audit_log(
+        self,
+        info: InfoT,
+        first: int | None = None,
+        after: str | None = None,
+        filter: AuditFilter | None = None,
+    ) -> Connection[AuditEntry]:
+        f = filter or AuditFilter()
+        object_type, object_pk = None, None
+        if f.object_id is not None:
+            object_type, object_pk = decode_id(f.object_id)
+        for moment in (f.since, f.until):
+            if moment is not None and moment.tzinfo is None:
+                raise UserInputError("`since` and `until` need a time zone offset.")
+        conditions = accounts.audit_conditions(
+            decode_optional(f.user_id, "User"), object_type, object_pk, f.since, f.until
+        )
+        query = list_query(
+            AUDIT,
+            conditions,
+            ("audit", f.user_id, f.object_id, f.since, f.until),
+            None,
+            None,
+            page_args(first, after, None, None),
+        )
+        return await root_connection(info.context, AUDIT, query, AuditEntry.from_row)
+
+
+@strawberry.input(description="A new staff or admin account.")
+class UserCreateInput:
+    username: str
+    password: str = strawberry.field(description="At least 12 characters.")
+    role: Role = Role.STAFF
+
+
+@strawberry.type(description="The result of `userCreate`.")
+class UserPayload:
+    user: User | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="A new API key.")
+class ApiKeyCreateInput:
+    name: str
+    role: Role
+    username: str | None = strawberry.field(default=None, description="For a personal STAFF/ADMIN token.")
+    origins: list[str] = strawberry.field(default_factory=list, description="e.g. https://partner.example")
+
+
+@strawberry.type(description="The new key, shown only this once.")
+class ApiKeyCreatePayload:
+    api_key: ApiKey | None = None
+    key: str | None = strawberry.field(default=None, description="Store it now: it cannot be shown again.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="Which key to revoke.")
+class ApiKeyRevokeInput:
+    prefix: str
+
+
+@strawberry.type(description="The result of `apiKeyRevoke`.")
+class ApiKeyPayload:
+    api_key: ApiKey | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def account_error(field: str, exc: AccountError) -> list[UserError]:
+    return [UserError(field=["input", field], message=str(exc), code="INVALID")]
+
+
+@strawberry.type
+class AccountMutations:
+    @strawberry.mutation(description="Create a staff or admin account.", directives=ADMIN_ONLY)
+    async def user_create(self, info: InfoT, input: UserCreateInput) -> UserPayload:
+        engine = info.context.write_engine
+        assert engine is not None
+        try:
+            await accounts.create_user(engine, input.username, input.password, input.role)
+        except AccountError as exc:
+            return UserPayload(user_errors=account_error("username", exc))
+        row = next(r for r in await accounts.list_users(engine) if r.username == input.username)
+        return UserPayload(user=User.of(row))
+
+    @strawberry.mutation(description="Create an API key; the payload holds the key, once.", directives=ADMIN_ONLY)
+    async def api_key_create(self, info: InfoT, input: ApiKeyCreateInput) -> ApiKeyCreatePayload:
+        engine = info.context.write_engine
+        assert engine is not None
+        try:
+            new = await accounts.create_key(engine, input.name, input.role, input.username, input.origins)
+        except AccountError as exc:
+            return ApiKeyCreatePayload(user_errors=account_error("name", exc))
+        row = next(r for r in await accounts.list_keys(engine) if r.id == new.id)
+        return ApiKeyCreatePayload(api_key=ApiKey.of(row), key=new.key)
+
+    @strawberry.mutation(description="Revoke an API key by its prefix.", directives=ADMIN_ONLY)
+    async def api_key_revoke(self, info: InfoT, input: ApiKeyRevokeInput) -> ApiKeyPayload:
+        engine = info.context.write_engine
+        assert engine is not None
+        try:
+            row = await accounts.revoke_key(engine, input.prefix)
+        except AccountError as exc:
+            return ApiKeyPayload(user_errors=account_error("prefix", exc))
+        return ApiKeyPayload(api_key=ApiKey.of(row))
+
+
+DOMAIN = Domain(name="accounts", query=AccountQuery, mutation=AccountMutations)

@@ -1,0 +1,125 @@
+"""Who may use which part of the schema, enforced in the schema layer.
+
+* Root fields carry federation `@tag`s that say who may use them, so the same declaration that
+  lets a gateway build a public contract (leaving out `staff`/`admin` tagged fields) also
+  decides here: `RootFieldPolicy` checks every root field of an operation before anything runs.
+  - every mutation needs a STAFF or ADMIN caller; `@tag(name: "admin")` ones need ADMIN;
+  - a query field tagged `admin` needs ADMIN, `staff` needs STAFF or ADMIN;
+  - a NEWSLETTER key may only use query fields tagged `newsletter` (events and what they link).
+* Personal data: `PersonalData` is a field extension on every `contacts` field; callers other
+  than staff get only contacts with recorded publication consent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from functools import cache
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    get_operation_ast,
+)
+from strawberry.extensions import FieldExtension, SchemaExtension
+from strawberry.federation.schema_directives import Tag
+from strawberry.types import Info
+
+from db.enums import Role
+from resolvers.accounts import Viewer
+
+STAFF = "staff"
+ADMIN = "admin"
+NEWSLETTER = "newsletter"
+INTROSPECTION = frozenset({"__typename", "__schema", "__type"})
+FOR_NEWSLETTER = [Tag(name=NEWSLETTER)]
+"""`directives=` of a root query field a newsletter key may use."""
+
+
+def forbidden(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "FORBIDDEN"})
+
+
+def unauthenticated(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "UNAUTHENTICATED"})
+
+
+def root_fields(
+    selection_set: SelectionSetNode, fragments: dict[str, Any], seen: frozenset[str] = frozenset()
+) -> Iterator[str]:
+    """Names of the root fields an operation selects, through inline fragments and spreads."""
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            yield selection.name.value
+        elif isinstance(selection, InlineFragmentNode):
+            yield from root_fields(selection.selection_set, fragments, seen)
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None:
+                yield from root_fields(fragment.selection_set, fragments, seen | {selection.name.value})
+
+
+class RootFieldPolicy(SchemaExtension):
+    """Refuses, before execution, an operation whose root fields the caller may not use."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        viewer: Viewer = getattr(context, "viewer", None) or Viewer()
+        document = self.execution_context.graphql_document
+        operation = get_operation_ast(document, self.execution_context.operation_name) if document else None
+        if operation is not None:
+            error = self.refusal(viewer, operation, document)
+            if error is not None:
+                raise error
+        yield
+
+    def refusal(self, viewer: Viewer, operation: OperationDefinitionNode, document: Any) -> GraphQLError | None:
+        fragments = {d.name.value: d for d in document.definitions if d.kind == "fragment_definition"}
+        type_name = "Mutation" if operation.operation is OperationType.MUTATION else "Query"
+        for name in root_fields(operation.selection_set, fragments):
+            if name in INTROSPECTION:
+                continue
+            tags = field_tags(self.execution_context.schema, type_name, name)
+            if type_name == "Mutation" and not viewer.is_staff:
+                if viewer.role is Role.ANONYMOUS:
+                    return unauthenticated(f"`{name}` changes data: log in as staff or send a staff API key.")
+                return forbidden(f"`{name}` changes data: only staff may do that.")
+            if ADMIN in tags and not viewer.is_admin:
+                return forbidden(f"`{name}` is for admins only.")
+            if STAFF in tags and not viewer.is_staff:
+                return forbidden(f"`{name}` is for staff only.")
+            if viewer.role is Role.NEWSLETTER and type_name == "Query" and NEWSLETTER not in tags:
+                return forbidden(f"A newsletter key may read events only; `{name}` is not available to it.")
+        return None
+
+
+@cache
+def field_tags(schema: Any, type_name: str, field_name: str) -> frozenset[str]:
+    """The `@tag` names of a root field (cached per schema)."""
+    field = schema.get_field_for_type(field_name, type_name)
+    if field is None:
+        return frozenset()
+    return frozenset(d.name for d in field.directives if isinstance(d, Tag))
+
+
+class PersonalData(FieldExtension):
+    """Only staff see contacts without recorded publication consent."""
+
+    @staticmethod
+    def _allowed(info: Info[Any, Any], contacts: list[Any]) -> list[Any]:
+        if info.context.viewer.is_staff:
+            return contacts
+        return [contact for contact in contacts if contact.publication_consent]
+
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Info[Any, Any], **kwargs: Any) -> Any:
+        return self._allowed(info, next_(source, info, **kwargs))
+
+    async def resolve_async(
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info[Any, Any], **kwargs: Any
+    ) -> Any:
+        return self._allowed(info, await next_(source, info, **kwargs))

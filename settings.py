@@ -1,0 +1,64 @@
+"""Deployment settings, read once from the environment.
+
+`UPL_ENV=demo` (the default, what `make run` uses) allows anonymous reads and a built-in
+session secret; `UPL_ENV=production` refuses to start with a default or short secret, and
+with an account that still has the demo password (see `Settings.check`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+DEMO_SECRET = "upl-demo-secret-do-not-use-in-production"
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "lichtenberg-demo"
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(RuntimeError):
+    """A setting that a production deployment must not run with."""
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str = "demo"
+    secret_key: str = DEMO_SECRET
+    anonymous_access: bool = True
+    session_max_age: int = 8 * 3600
+    secure_cookies: bool = False
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        environment = os.environ.get("UPL_ENV", "demo").strip().lower() or "demo"
+        if environment not in {"demo", "production"}:
+            raise SettingsError(f"UPL_ENV must be 'demo' or 'production', not {environment!r}.")
+        production = environment == "production"
+        return cls(
+            environment=environment,
+            secret_key=os.environ.get("UPL_SECRET_KEY") or ("" if production else DEMO_SECRET),
+            anonymous_access=_flag("UPL_ANONYMOUS_ACCESS", default=not production),
+            session_max_age=int(os.environ.get("UPL_SESSION_MAX_AGE", str(8 * 3600))),
+            secure_cookies=_flag("UPL_SECURE_COOKIES", default=production),
+        )
+
+    def check(self) -> None:
+        """Refuse what a production deployment must not run with."""
+        if not self.production:
+            return
+        if self.secret_key == DEMO_SECRET or len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise SettingsError(
+                f"UPL_ENV=production needs UPL_SECRET_KEY: a random secret of at least {MIN_SECRET_LENGTH} "
+                "characters (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+            )

@@ -1,0 +1,82 @@
+"""The staff explorer in Debian's Chromium (headless, via Playwright from PyPI, no browser download):
+log in, run a query and a mutation, and check that no request left 127.0.0.1."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.async_api import async_playwright
+
+from tests.conftest import PASSWORD, ROOT, LiveServer
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def explorer_server(edit_database_url: str, role_headers: dict[str, dict[str, str]]) -> Iterator[LiveServer]:
+    server = LiveServer(edit_database_url).start()
+    yield server
+    server.stop()
+
+
+async def run_in_editor(page: object, query: str) -> str:
+    """Replace the editor's text, press Run, and return the result pane's text."""
+    await page.evaluate(  # type: ignore[attr-defined]
+        "q => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(q)", query
+    )
+    await page.wait_for_timeout(700)  # type: ignore[attr-defined]  # GraphiQL re-reads the operation after edits
+    await page.click(".graphiql-execute-button")  # type: ignore[attr-defined]
+    await page.wait_for_function(  # type: ignore[attr-defined]
+        "() => (document.querySelector('.result-window .CodeMirror')?.CodeMirror.getValue() || '').includes('data')",
+        timeout=20_000,
+    )
+    text: str = await page.evaluate(  # type: ignore[attr-defined]
+        "() => document.querySelector('.result-window .CodeMirror').CodeMirror.getValue()"
+    )
+    return text
+
+
+async def test_staff_log_in_query_and_edit_without_leaving_the_machine(explorer_server: LiveServer) -> None:
+    assert shutil.which(CHROMIUM), "Debian's chromium is installed by `make test` (apt-get install chromium)"
+    ARTIFACTS.mkdir(exist_ok=True)
+    base = f"http://127.0.0.1:{explorer_server.port}"
+    requested: list[str] = []
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page()
+            page.on("request", lambda request: requested.append(request.url))
+            await page.goto(f"{base}/graphiql")
+            await page.fill("input[name=username]", "anna")
+            await page.fill("input[name=password]", PASSWORD)
+            await page.click("button[type=submit]")
+            await page.wait_for_selector(".graphiql-query-editor .CodeMirror", timeout=20_000)
+            assert "anna (staff)" in await page.inner_text("#who")
+
+            text = await run_in_editor(page, '{ network(slug: "unternehmensnetzwerk-herzbergstrasse") { name } }')
+            assert "UnternehmensNetzwerk Herzbergstraße e.V." in text
+
+            text = await run_in_editor(
+                page,
+                'mutation { companyCreate(input: { name: "Browser Test GmbH", legalForm: GMBH }) '
+                "{ company { slug version } userErrors { code } } }",
+            )
+            assert "browser-test-gmbh" in text and '"userErrors": []' in text
+            await page.screenshot(path=str(ARTIFACTS / "graphiql.png"), full_page=True)
+        finally:
+            await browser.close()
+    hosts = {urlsplit(url).hostname for url in requested if not url.startswith("data:")}
+    assert hosts == {"127.0.0.1"}, requested
+    assert any(url.endswith("/static/graphiql.js") for url in requested)
