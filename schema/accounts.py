@@ -9,7 +9,6 @@ import datetime as dt
 from typing import Any
 
 import strawberry
-from strawberry.federation.schema_directives import Tag
 from strawberry.scalars import JSON
 
 from db.enums import Role
@@ -22,11 +21,10 @@ from schema.base import Connection, InfoT, berlin_time, root_connection
 from schema.domain import Domain
 from schema.editing import UserError
 from schema.ids import decode_id, decode_optional, encode_id
-from schema.permissions import ADMIN
+from schema.permissions import ADMIN_ONLY
 
 strawberry.enum(Role, description="Who a caller is: decides what may be read and written.")
 
-ADMIN_ONLY = [Tag(name=ADMIN)]
 AUDIT = accounts.audit_entity()
 
 

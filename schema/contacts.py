@@ -19,6 +19,7 @@ from resolvers.errors import UserInputError
 from schema.base import ContactPerson, InfoT
 from schema.editing import EditTargetInput, UserError, target_pk
 from schema.ids import decode_id
+from schema.permissions import STAFF_ONLY
 
 PERSON_FIELDS = ("name", "role", "email", "phone", "publication_consent", "published")
 
@@ -68,7 +69,7 @@ def person_changes(source: Any) -> Changes:
 
 @strawberry.type
 class ContactMutations:
-    @strawberry.mutation(description="Add a contact person to a company, network or project.")
+    @strawberry.mutation(description="Add a contact person to a company, network or project.", directives=STAFF_ONLY)
     async def contact_person_create(self, info: InfoT, input: ContactPersonCreateInput) -> ContactPersonPayload:
         changes = person_changes(input)
         try:
@@ -82,7 +83,7 @@ class ContactMutations:
         changes.set(column, owner_pk, ("input", "ownerId"))
         return ContactPersonPayload.of(await editing.create(info.context, CONTACT_EDIT, changes))
 
-    @strawberry.mutation(description="Change a contact person: name the `version` you read.")
+    @strawberry.mutation(description="Change a contact person: name the `version` you read.", directives=STAFF_ONLY)
     async def contact_person_update(self, info: InfoT, input: ContactPersonUpdateInput) -> ContactPersonPayload:
         pk = target_pk(input.id, CONTACT_EDIT)
         if isinstance(pk, Problem):
@@ -90,7 +91,7 @@ class ContactMutations:
         changes = person_changes(input)
         return ContactPersonPayload.of(await editing.update_row(info.context, CONTACT_EDIT, pk, input.version, changes))
 
-    @strawberry.mutation(description="Remove a contact person (admins can restore the row).")
+    @strawberry.mutation(description="Remove a contact person (admins can restore the row).", directives=STAFF_ONLY)
     async def contact_person_delete(self, info: InfoT, input: EditTargetInput) -> ContactPersonPayload:
         pk = target_pk(input.id, CONTACT_EDIT)
         if isinstance(pk, Problem):

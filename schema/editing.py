@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any, Optional
 
 import strawberry
-from strawberry.federation.schema_directives import Tag
 from strawberry.tools import create_type
 from strawberry.utils.str_converters import to_camel_case
 
@@ -21,7 +20,7 @@ from resolvers.editing import Changes, EditSpec, Problem, Result
 from resolvers.errors import UserInputError
 from schema.base import InfoT
 from schema.ids import decode_id
-from schema.permissions import ADMIN
+from schema.permissions import ADMIN_ONLY, STAFF_ONLY
 
 ADDRESS_COLUMNS = ("street", "postal_code", "city", "ortsteil_key", "latitude", "longitude")
 
@@ -188,18 +187,21 @@ def standard_mutations(
     create.__annotations__ = {"info": InfoT, "input": create_input, "return": payload}
     update.__annotations__ = {"info": InfoT, "input": update_input, "return": payload}
     fields = [
-        strawberry.mutation(resolver=create, name=f"{field_name}Create", description=f"Create a {type_name}."),
+        strawberry.mutation(
+            resolver=create, name=f"{field_name}Create", description=f"Create a {type_name}.", directives=STAFF_ONLY
+        ),
         strawberry.mutation(
             resolver=update,
             name=f"{field_name}Update",
             description=f"Change a {type_name}: name the `version` you read; a newer one is a CONFLICT.",
+            directives=STAFF_ONLY,
         ),
     ]
     for verb, operation, description, directives in (
-        ("Delete", editing.delete_row, f"Delete a {type_name} (admins can restore it).", ()),
-        ("Publish", publish, f"Make a {type_name} public.", ()),
-        ("Unpublish", unpublish, f"Hide a {type_name} from everyone but staff.", ()),
-        ("Restore", editing.restore_row, f"Bring back a deleted {type_name} (admins only).", (Tag(name=ADMIN),)),
+        ("Delete", editing.delete_row, f"Delete a {type_name} (admins can restore it).", STAFF_ONLY),
+        ("Publish", publish, f"Make a {type_name} public.", STAFF_ONLY),
+        ("Unpublish", unpublish, f"Hide a {type_name} from everyone but staff.", STAFF_ONLY),
+        ("Restore", editing.restore_row, f"Bring back a deleted {type_name} (admins only).", ADMIN_ONLY),
     ):
         resolver = on_target(operation)
         resolver.__annotations__ = {"info": InfoT, "input": EditTargetInput, "return": payload}

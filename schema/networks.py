@@ -38,7 +38,7 @@ from schema.companies import Company, CompanyFilter, CompanyOrder, company_list
 from schema.domain import Domain, Extension, NodeType
 from schema.editing import UserError, link_ids, standard_mutations
 from schema.ids import encode_id
-from schema.permissions import PersonalData
+from schema.permissions import STAFF_ONLY, PersonalData
 
 T = TypeVar("T")
 
@@ -299,13 +299,13 @@ async def membership(info: InfoT, network_id: str, company_id: str, adding: bool
 
 @strawberry.type
 class MembershipMutations:
-    @strawberry.mutation(description="Add a company to a network, with its role and since-date.")
+    @strawberry.mutation(description="Add a company to a network, with its role and since-date.", directives=STAFF_ONLY)
     async def network_member_add(self, info: InfoT, input: NetworkMemberAddInput) -> NetworkMemberPayload:
         since = input.member_since or dt.date.today()
         extra = {"role": input.role, "member_since": since}
         return NetworkMemberPayload.of(await membership(info, input.network_id, input.company_id, True, extra))
 
-    @strawberry.mutation(description="Remove a company from a network.")
+    @strawberry.mutation(description="Remove a company from a network.", directives=STAFF_ONLY)
     async def network_member_remove(self, info: InfoT, input: NetworkMemberRemoveInput) -> NetworkMemberPayload:
         return NetworkMemberPayload.of(await membership(info, input.network_id, input.company_id, False, {}))
 

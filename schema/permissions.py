@@ -38,6 +38,9 @@ ADMIN = "admin"
 NEWSLETTER = "newsletter"
 INTROSPECTION = frozenset({"__typename", "__schema", "__type"})
 FOR_NEWSLETTER = [Tag(name=NEWSLETTER)]
+STAFF_ONLY = [Tag(name=STAFF)]
+"""`directives=` of a staff-only root field (every mutation carries it, so a gateway contract can drop them)."""
+ADMIN_ONLY = [Tag(name=ADMIN)]
 """`directives=` of a root query field a newsletter key may use."""
 
 

@@ -35,7 +35,7 @@ from schema.domain import Domain, Extension, NodeType
 from schema.editing import UserError, link_ids, standard_mutations
 from schema.ids import decode_optional, encode_id
 from schema.networks import Network, NetworkFilter, NetworkOrder, network_list
-from schema.permissions import PersonalData
+from schema.permissions import STAFF_ONLY, PersonalData
 
 
 @strawberry.type(description="A funding programme, e.g. GRW or EFRE.")
@@ -327,11 +327,11 @@ async def partnership(info: InfoT, input: ProjectPartnerInput, adding: bool) -> 
 
 @strawberry.type
 class PartnerMutations:
-    @strawberry.mutation(description="Add a partner company to a project.")
+    @strawberry.mutation(description="Add a partner company to a project.", directives=STAFF_ONLY)
     async def project_partner_add(self, info: InfoT, input: ProjectPartnerInput) -> ProjectPartnerPayload:
         return await partnership(info, input, True)
 
-    @strawberry.mutation(description="Remove a partner company from a project.")
+    @strawberry.mutation(description="Remove a partner company from a project.", directives=STAFF_ONLY)
     async def project_partner_remove(self, info: InfoT, input: ProjectPartnerInput) -> ProjectPartnerPayload:
         return await partnership(info, input, False)
 

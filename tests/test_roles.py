@@ -287,3 +287,18 @@ async def test_production_refuses_default_secret_or_password(
     with pytest.raises(SettingsError, match=message):
         async with app.router.lifespan_context(app):
             pass
+
+
+def test_every_mutation_is_tagged_for_gateway_contracts() -> None:
+    """A gateway contract that excludes `staff` and `admin` leaves no mutation in a partner graph."""
+    from schema import schema
+    from schema.permissions import ADMIN, STAFF, field_tags
+
+    mutation_type = schema._schema.mutation_type
+    assert mutation_type is not None
+    names = list(mutation_type.fields)
+    assert len(names) >= 30
+    untagged = [n for n in names if not field_tags(schema, "Mutation", n) & {STAFF, ADMIN}]
+    assert untagged == []
+    admin_queries = {n for n in schema._schema.query_type.fields if ADMIN in field_tags(schema, "Query", n)}  # type: ignore[union-attr]
+    assert admin_queries == {"users", "apiKeys", "auditLog"}
