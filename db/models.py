@@ -21,6 +21,7 @@ from sqlalchemy import (
     DateTime,
     Enum,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     MetaData,
@@ -33,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.types import UserDefinedType
 
 from db.enums import (
     EmployeeRange,
@@ -406,6 +408,8 @@ class ApiKey(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    trusted_documents_only: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    """Only registered (trusted) operations may be sent with this key."""
 
 
 class Session(Base):
@@ -437,6 +441,57 @@ class AuditEntry(Base):
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[int] = mapped_column(BigInteger)
     changes: Mapped[dict[str, object]] = mapped_column(JSONB, server_default="{}")
+
+
+# --- delivery: change feed, cache generations, persisted operations -------------------------
+
+
+class XID8(UserDefinedType[str]):
+    """PostgreSQL's 64-bit transaction ID (`pg_current_xact_id()`); read as text."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **_: object) -> str:
+        return "xid8"
+
+
+class Change(Base):
+    """One create/update/publish/unpublish/delete of a portal row, written by a trigger.
+
+    `xid` is the writing transaction: the feed only hands out changes of transactions older than
+    every transaction still running (`pg_snapshot_xmin`), so one that commits late is never
+    skipped by a cursor that already moved on.
+    """
+
+    __tablename__ = "changes"
+    __table_args__ = (Index("ix_changes_xid_seq", "xid", "seq"),)
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    xid: Mapped[str] = mapped_column(XID8(), server_default=func.pg_current_xact_id())
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.clock_timestamp())
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(16))
+    published: Mapped[bool] = mapped_column(Boolean)
+    deleted: Mapped[bool] = mapped_column(Boolean)
+
+
+class DataGeneration(Base):
+    """A counter per data table, bumped by a trigger on every write: the response cache's key."""
+
+    __tablename__ = "data_generations"
+    table_name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger)
+
+
+class PersistedOperation(Base):
+    """A GraphQL document by its SHA-256: registered by clients (APQ) or trusted by the office."""
+
+    __tablename__ = "persisted_operations"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    document: Mapped[str] = mapped_column(Text)
+    trusted: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 def table_of(model: type[Base]) -> Table:

@@ -7,6 +7,7 @@ chosen domains register.
 """
 
 import asyncio
+import datetime as dt
 from collections.abc import Sequence
 from enum import Enum
 from typing import Annotated, Any, Union
@@ -15,16 +16,28 @@ import strawberry
 from strawberry.tools import merge_types
 
 from db.enums import Ortsteil as OrtsteilKey
+from db.enums import Role
+from resolvers.changes import FeedPosition, feed_statement, head_statement, public_action
 from resolvers.errors import UserInputError
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from resolvers.search import search_statement
 from schema import accounts, companies, events, networks, projects, spaces
-from schema.base import InfoT, Node, Ortsteil
+from schema.base import InfoT, Node, Ortsteil, berlin_time
 from schema.domain import Domain, NodeType, graft
 from schema.errors import ErrorCodes
-from schema.ids import decode_id
+from schema.ids import decode_id, encode_id
 from schema.permissions import FOR_NEWSLETTER, RootFieldPolicy
 from schema.subgraph import FEDERATION_VERSION, SubgraphSchema
+
+
+@strawberry.enum(description="What happened to an object.")
+class ChangeAction(Enum):
+    CREATE = "CREATE"
+    UPDATE = "UPDATE"
+    DELETE = "DELETE"
+    PUBLISH = "PUBLISH"
+    UNPUBLISH = "UNPUBLISH"
+
 
 ALL_DOMAINS: tuple[Domain, ...] = (
     companies.DOMAIN,
@@ -50,8 +63,77 @@ def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]
             raise UserInputError(f"Invalid ID {global_id!r}: unknown type {type_name!r}.")
         return await node_type.load(info.context, pk)
 
+    @strawberry.type(description="One change of the portal's data, in commit order.")
+    class Change:
+        cursor: str = strawberry.field(description="Pass it back as `since` to continue after this change.")
+        id: strawberry.ID = strawberry.field(description="Global ID of the changed object (also for deletes).")
+        type: search_enum
+        action: ChangeAction
+        at: dt.datetime
+        pk: strawberry.Private[int]
+
+        @strawberry.field(description="The object as it is now; null for deletes and what you may not see.")
+        async def node(self, info: InfoT) -> search_result | None:
+            if self.action is ChangeAction.DELETE:
+                return None
+            return await node_types[self.type.value].load(info.context, self.pk)
+
+    @strawberry.type(description="A page of the change feed.")
+    class ChangeFeed:
+        nodes: list[Change]
+        end_cursor: str | None = strawberry.field(
+            description="Store it and pass it as `since` next time (unchanged when nothing new happened)."
+        )
+        has_next_page: bool
+
     @strawberry.type
     class RootQuery:
+        @strawberry.field(
+            description="A `since` cursor for the feed's present end: take it before a full sync, then follow "
+            "`changes(since:)` from it.",
+            directives=FOR_NEWSLETTER,
+        )
+        async def changes_head(self, info: InfoT) -> str:
+            rows = await info.context.fetch_all(head_statement())
+            return (FeedPosition(int(rows[0].xid), rows[0].seq) if rows else FeedPosition(0, 0)).encode()
+
+        @strawberry.field(
+            description="Every create, update, publish, unpublish and delete since a cursor, in commit order. "
+            "Without `since`: from the beginning. Unpublishing shows as DELETE to callers who cannot see "
+            "unpublished data.",
+            directives=FOR_NEWSLETTER,
+        )
+        async def changes(
+            self,
+            info: InfoT,
+            since: str | None = None,
+            first: int | None = None,
+            types: list[search_enum] | None = None,
+        ) -> ChangeFeed:
+            limit = DEFAULT_PAGE_SIZE if first is None else first
+            if not 0 <= limit <= MAX_PAGE_SIZE:
+                raise UserInputError(f"`first` must be between 0 and {MAX_PAGE_SIZE} (got {limit}).")
+            position = None if since is None else FeedPosition.decode(since)
+            names = [t.value for t in types] if types else list(node_types)
+            if info.context.viewer.role is Role.NEWSLETTER:
+                names = [n for n in names if n == "Event"]
+            rows = await info.context.fetch_all(feed_statement(info.context, position, names, limit))
+            staff = info.context.sees_unpublished
+            page = [
+                Change(
+                    cursor=FeedPosition(int(r.xid), r.seq).encode(),
+                    id=strawberry.ID(encode_id(r.object_type, r.object_id)),
+                    type=search_enum(r.object_type),
+                    action=ChangeAction(public_action(r.action, staff)),
+                    at=berlin_time(r.at),  # type: ignore[arg-type]
+                    pk=r.object_id,
+                )
+                for r in rows[:limit]
+            ]
+            return ChangeFeed(
+                nodes=page, end_cursor=page[-1].cursor if page else since, has_next_page=len(rows) > limit
+            )
+
         @strawberry.field(description="Any object by its global ID.")
         async def node(self, info: InfoT, id: strawberry.ID) -> Node | None:
             return await load_node(info, id)

@@ -1,0 +1,104 @@
+"""The change feed: every create, update, publish, unpublish and delete, in commit order.
+
+A trigger writes one `changes` row per row change, stamped with the writing transaction's
+`xid8`. Sequence numbers are handed out at insert time, not at commit, so a transaction that
+started earlier can commit later with smaller numbers; a cursor on `seq` alone would skip it.
+The feed therefore only hands out changes of transactions older than every transaction still
+running (`xid < pg_snapshot_xmin(pg_current_snapshot())`), ordered by `(xid, seq)`: whatever
+commits later has an xid at or above that horizon and comes after any cursor handed out so far.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, String, and_, any_, bindparam, cast, func, literal, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from db import models
+from resolvers.base import DataContext
+from resolvers.errors import UserInputError
+
+changes = models.table_of(models.Change)
+CURSOR_PREFIX = "x1:"
+
+
+@dataclass(frozen=True)
+class FeedPosition:
+    xid: int
+    seq: int
+
+    def encode(self) -> str:
+        return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{self.xid}:{self.seq}".encode()).decode()
+
+    @staticmethod
+    def decode(cursor: str) -> FeedPosition:
+        try:
+            raw = base64.urlsafe_b64decode(cursor.encode()).decode()
+            if not raw.startswith(CURSOR_PREFIX):
+                raise ValueError(raw)
+            xid_text, seq_text = raw[len(CURSOR_PREFIX) :].split(":")
+            position = FeedPosition(int(xid_text), int(seq_text))
+            if position.xid < 0 or position.seq < 0 or position.xid >= 2**63 or position.seq >= 2**63:
+                raise ValueError(raw)
+            return position
+        except (binascii.Error, UnicodeError, ValueError) as exc:
+            raise UserInputError(
+                f"Invalid change cursor {cursor[:80]!r}: pass back an `endCursor` of `changes`."
+            ) from exc
+
+
+def xid8(value: Any) -> Any:
+    return cast(value, models.XID8())
+
+
+def feed_statement(ctx: DataContext, since: FeedPosition | None, types: Sequence[str], limit: int) -> Select[Any]:
+    """Up to `limit` changes after `since` that this caller may see, oldest commit first."""
+    horizon = func.pg_snapshot_xmin(func.pg_current_snapshot())
+    conditions = [
+        changes.c.xid < horizon,
+        changes.c.object_type == any_(bindparam("types", list(types), type_=ARRAY(String()))),
+    ]
+    if since is not None:
+        conditions.append(
+            tuple_(changes.c.xid, changes.c.seq) > tuple_(xid8(literal(str(since.xid))), literal(since.seq))
+        )
+    if not ctx.sees_unpublished:
+        # what an outsider saw appear or go: published rows, and every unpublish/delete as a tombstone
+        conditions.append(or_(changes.c.published.is_(True), changes.c.action.in_(("UNPUBLISH", "DELETE"))))
+    return (
+        select(
+            changes.c.seq,
+            cast(changes.c.xid, String()).label("xid"),
+            changes.c.at,
+            changes.c.object_type,
+            changes.c.object_id,
+            changes.c.action,
+            changes.c.deleted,
+        )
+        .where(and_(*conditions))
+        .order_by(changes.c.xid, changes.c.seq)
+        .limit(limit + 1)
+    )
+
+
+def public_action(action: str, sees_unpublished: bool) -> str:
+    """How a change looks to the caller: for outsiders unpublish is a delete, publish a create."""
+    if sees_unpublished:
+        return action
+    return {"UNPUBLISH": "DELETE", "PUBLISH": "CREATE"}.get(action, action)
+
+
+def head_statement() -> Select[Any]:
+    """The position of the newest change a reader may pass now (start here after a full sync)."""
+    horizon = func.pg_snapshot_xmin(func.pg_current_snapshot())
+    return (
+        select(cast(changes.c.xid, String()).label("xid"), changes.c.seq)
+        .where(changes.c.xid < horizon)
+        .order_by(changes.c.xid.desc(), changes.c.seq.desc())
+        .limit(1)
+    )
