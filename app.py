@@ -28,6 +28,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
 
+import delivery
 import explorer
 from db import migrate
 from db.engine import create_engine, read_engine, resolve_database_url
@@ -96,7 +97,8 @@ async def read_params(request: Request) -> dict[str, Any]:
         if not isinstance(params, dict):
             raise BadRequest(400, "The request body must be a JSON object with a `query`.")
     query = params.get("query")
-    if not isinstance(query, str) or not query.strip():
+    persisted_only = query is None and "persistedQuery" in (_json_param(params.get("extensions"), "extensions") or {})
+    if not persisted_only and (not isinstance(query, str) or not query.strip()):
         raise BadRequest(400, "No GraphQL query found: pass `query` as a string.")
     operation_name = params.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
@@ -129,6 +131,7 @@ def encode_result(result: ExecutionResult, request_error: bool) -> bytes:
 
 async def graphql_endpoint(request: Request) -> Response:
     schema: strawberry.Schema = request.app.state.schema
+    settings: Settings = request.app.state.settings
     try:
         media_type = negotiate(request)
         viewer = await explorer.authenticate(request)
@@ -137,16 +140,42 @@ async def graphql_endpoint(request: Request) -> Response:
         return error_response(exc.status, exc.message, headers=exc.headers)
     except explorer.AuthError as exc:
         return exc.response()
+    cors: dict[str, str] = {}
+    if (origin := delivery.cross_origin(request)) is not None:
+        refusal = delivery.origin_refusal(request, viewer)
+        if refusal is not None:
+            return explorer.AuthError(403, refusal, "FORBIDDEN").response()
+        cors = delivery.cors_headers(origin)
+    try:
+        query = await delivery.resolve_document(request, params, viewer)
+    except delivery.PersistedQueryError as exc:
+        response = exc.response(media_type)
+        response.headers.update(cors)
+        return response
+
+    cache_key = None
+    if settings.response_cache and not viewer.is_staff:
+        cache_key = delivery.cache_key(query, params, viewer, media_type)
+        cached = await cached_response(request, cache_key)
+        if cached is not None:
+            headers = {**cors, "Cache-Control": delivery.cache_control(viewer, cached.max_age, False)}
+            return delivery.conditional(request, cached.body, cached.media_type, headers)
+        generations_before = await delivery.current_generations(request.app.state.engine)
+
     allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
     csrf_missing = viewer.csrf_token is not None and not explorer.csrf_ok(request, viewer)
     if csrf_missing:
         allowed = {OperationType.QUERY}
     context = Context(
-        engine=request.app.state.read_engine, write_engine=request.app.state.engine, viewer=viewer, request=request
+        engine=request.app.state.read_engine,
+        write_engine=request.app.state.engine,
+        viewer=viewer,
+        request=request,
+        tables_read=set() if cache_key else None,
     )
     try:
         result = await schema.execute(
-            params["query"],
+            query,
             variable_values=params["variables"],
             context_value=context,
             operation_name=params["operation_name"],
@@ -165,7 +194,31 @@ async def graphql_endpoint(request: Request) -> Response:
         return error_response(400, "No GraphQL query found.", media_type)
     request_error = is_request_error(result)
     status = 400 if request_error and media_type == GRAPHQL_RESPONSE else 200
-    return Response(encode_result(result, request_error), status_code=status, media_type=media_type)
+    body = encode_result(result, request_error)
+    if result.errors or context.operation_type is not OperationType.QUERY:
+        return Response(body, status_code=status, media_type=media_type, headers={**cors, "Cache-Control": "no-store"})
+    live = bool(context.root_fields & delivery.UNCACHED_ROOT_FIELDS)  # the feed moves with running transactions
+    max_age = 0 if live else settings.cache_max_age
+    headers = {**cors, "Cache-Control": delivery.cache_control(viewer, max_age, context.personal_data)}
+    if cache_key is not None and not live and not context.personal_data and context.tables_read is not None:
+        tables = tuple(sorted(context.tables_read))
+        entry = delivery.CachedResponse(
+            body, media_type, tables, tuple(generations_before.get(t, 0) for t in tables), max_age
+        )
+        await request.app.state.response_store.set(cache_key, entry.encode(), delivery.CACHE_TTL)
+    return delivery.conditional(request, body, media_type, headers, status)
+
+
+async def cached_response(request: Request, key: str) -> delivery.CachedResponse | None:
+    """The cached response for `key`, if every table it read is still at the same generation."""
+    raw = await request.app.state.response_store.get(key)
+    if raw is None:
+        return None
+    entry = delivery.CachedResponse.decode(raw)
+    current = await delivery.current_generations(request.app.state.engine)
+    if tuple(current.get(t, 0) for t in entry.tables) != entry.generations:
+        return None
+    return entry
 
 
 async def healthz(_: Request) -> Response:
@@ -237,6 +290,7 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+            Route("/graphql", delivery.preflight, methods=["OPTIONS"]),
             *explorer.routes(),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
@@ -246,5 +300,8 @@ def create_app(
     app.state.schema = schema or default_schema
     app.state.settings = chosen_settings
     app.state.throttle = explorer.Throttle()
+    app.state.apq_store = delivery.make_store(chosen_settings.redis_url)
+    app.state.response_store = delivery.make_store(chosen_settings.redis_url)
+    app.state.key_origins = delivery.KeyOrigins()
     app.state.head_revision = migrate.head_revision()
     return app

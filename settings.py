@@ -34,6 +34,14 @@ class Settings:
     anonymous_access: bool = True
     session_max_age: int = 8 * 3600
     secure_cookies: bool = False
+    response_cache: bool = True
+    cache_max_age: int = 60
+    """`Cache-Control: max-age` of public reads; the change feed is never cached."""
+    redis_url: str | None = None
+    anonymous_origins: tuple[str, ...] = ()
+    """Browser origins allowed to call without a key (CORS); `*` for any."""
+    portal_url: str = "https://www.unternehmen-in-lichtenberg.de"
+    """Where the portal's own pages are (event links in feeds and JSON-LD)."""
 
     @property
     def production(self) -> bool:
@@ -51,6 +59,13 @@ class Settings:
             anonymous_access=_flag("UPL_ANONYMOUS_ACCESS", default=not production),
             session_max_age=int(os.environ.get("UPL_SESSION_MAX_AGE", str(8 * 3600))),
             secure_cookies=_flag("UPL_SECURE_COOKIES", default=production),
+            response_cache=_flag("UPL_RESPONSE_CACHE", default=True),
+            cache_max_age=int(os.environ.get("UPL_CACHE_MAX_AGE", "60")),
+            redis_url=os.environ.get("REDIS_URL") or None,
+            anonymous_origins=tuple(
+                o.strip() for o in os.environ.get("UPL_ANONYMOUS_ORIGINS", "").split(",") if o.strip()
+            ),
+            portal_url=os.environ.get("UPL_PORTAL_URL", "https://www.unternehmen-in-lichtenberg.de").rstrip("/"),
         )
 
     def check(self) -> None:

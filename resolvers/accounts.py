@@ -46,6 +46,7 @@ class Viewer:
     api_key_prefix: str | None = None
     csrf_token: str | None = None
     origins: Sequence[str] = field(default_factory=tuple)
+    trusted_documents_only: bool = False
 
     @property
     def is_staff(self) -> bool:
@@ -164,6 +165,7 @@ async def create_key(
     role: Role,
     username: str | None = None,
     origins: Sequence[str] = (),
+    trusted_documents_only: bool = False,
 ) -> NewKey:
     if role is Role.ANONYMOUS:
         raise AccountError("A key cannot have the role ANONYMOUS.")
@@ -250,6 +252,7 @@ async def viewer_for_key(engine: AsyncEngine, key: str) -> Viewer | None:
         api_key_id=row.id,
         api_key_prefix=row.prefix,
         origins=tuple(row.origins),
+        trusted_documents_only=row.trusted_documents_only,
     )
 
 

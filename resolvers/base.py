@@ -38,6 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, REGCONFIG
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql.util import find_tables
 from strawberry.dataloader import DataLoader
 
 from resolvers.accounts import ANONYMOUS, Viewer
@@ -89,18 +90,26 @@ class DataContext:
     viewer: Viewer = ANONYMOUS
     write_engine: AsyncEngine | None = None
     """The engine for writes (transactions); `engine` reads in autocommit."""
+    tables_read: set[str] | None = None
+    """When a set, every read adds the tables it touched (the response cache's dependencies)."""
 
     @property
     def sees_unpublished(self) -> bool:
         """Staff and admins read unpublished rows too (never soft-deleted ones)."""
         return self.viewer.is_staff
 
+    def _track(self, query: Select[Any]) -> None:
+        if self.tables_read is not None:
+            self.tables_read.update(t.name for t in find_tables(query, include_aliases=True) if isinstance(t, Table))
+
     async def fetch_all(self, query: Select[Any]) -> list[Any]:
+        self._track(query)
         async with self.engine.connect() as connection:
             result = await connection.execute(query)
             return list(result.all())
 
     async def fetch_scalar(self, query: Select[Any]) -> Any:
+        self._track(query)
         async with self.engine.connect() as connection:
             return (await connection.execute(query)).scalar_one()
 

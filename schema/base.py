@@ -66,6 +66,12 @@ class Context(DataContext):
     """Per-request context: data access (engine, DataLoaders) plus the HTTP request."""
 
     request: Request | None = None
+    operation_type: Any = None
+    """Set by `RootFieldPolicy`: the operation's type (query or mutation)."""
+    root_fields: frozenset[str] = frozenset()
+    """Set by `RootFieldPolicy`: the root fields the operation selects."""
+    personal_data: bool = False
+    """Set by `PersonalData` when a response holds contact persons (then `private, no-store`)."""
 
 
 InfoT = Info[Context, None]

@@ -18,6 +18,7 @@ from typing import Any
 
 from graphql import (
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
     InlineFragmentNode,
@@ -29,6 +30,7 @@ from graphql import (
 from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.federation.schema_directives import Tag
 from strawberry.types import Info
+from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from db.enums import Role
 from resolvers.accounts import Viewer
@@ -75,16 +77,20 @@ class RootFieldPolicy(SchemaExtension):
         viewer: Viewer = getattr(context, "viewer", None) or Viewer()
         document = self.execution_context.graphql_document
         operation = get_operation_ast(document, self.execution_context.operation_name) if document else None
-        if operation is not None:
-            error = self.refusal(viewer, operation, document)
+        if document is not None and operation is not None:
+            fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+            names = frozenset(root_fields(operation.selection_set, fragments))
+            if hasattr(context, "root_fields"):
+                context.root_fields = names
+                context.operation_type = StrawberryOperationType(operation.operation.value)
+            error = self.refusal(viewer, operation, names)
             if error is not None:
                 raise error
         yield
 
-    def refusal(self, viewer: Viewer, operation: OperationDefinitionNode, document: Any) -> GraphQLError | None:
-        fragments = {d.name.value: d for d in document.definitions if d.kind == "fragment_definition"}
+    def refusal(self, viewer: Viewer, operation: OperationDefinitionNode, names: frozenset[str]) -> GraphQLError | None:
         type_name = "Mutation" if operation.operation is OperationType.MUTATION else "Query"
-        for name in root_fields(operation.selection_set, fragments):
+        for name in sorted(names):
             if name in INTROSPECTION:
                 continue
             tags = field_tags(self.execution_context.schema, type_name, name)
@@ -115,9 +121,10 @@ class PersonalData(FieldExtension):
 
     @staticmethod
     def _allowed(info: Info[Any, Any], contacts: list[Any]) -> list[Any]:
-        if info.context.viewer.is_staff:
-            return contacts
-        return [contact for contact in contacts if contact.publication_consent]
+        shown = contacts if info.context.viewer.is_staff else [c for c in contacts if c.publication_consent]
+        if shown and hasattr(info.context, "personal_data"):
+            info.context.personal_data = True
+        return shown
 
     def resolve(self, next_: Callable[..., Any], source: Any, info: Info[Any, Any], **kwargs: Any) -> Any:
         return self._allowed(info, next_(source, info, **kwargs))

@@ -29,6 +29,7 @@ from db import migrate, seed
 from db.embedded import start_embedded_server
 from db.engine import create_engine, to_libpq_url
 from db.seed import demo, synthetic
+from settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SYNTHETIC_COMPANIES = 5000
@@ -170,11 +171,18 @@ class Api:
         return data, self.counter.count
 
 
-async def serve_api(url: str, schema: strawberry.Schema | None = None) -> AsyncIterator[Api]:
+NO_RESPONSE_CACHE = Settings(response_cache=False)
+"""Statement counts pin the data statements; the response cache adds one generation read per
+request (tests/test_delivery.py pins that separately)."""
+
+
+async def serve_api(
+    url: str, schema: strawberry.Schema | None = None, settings: Settings = NO_RESPONSE_CACHE
+) -> AsyncIterator[Api]:
     """The app (with `schema`, by default the full one) on database `url`, as an `Api`."""
     engine = create_engine(url)
     counter = StatementCounter(engine)
-    app = create_app(engine=engine, schema=schema)
+    app = create_app(engine=engine, schema=schema, settings=settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
@@ -200,8 +208,8 @@ class LiveServer:
     In-process, so a test can count the SQL statements the served requests send.
     """
 
-    def __init__(self, database_url: str) -> None:
-        self.app = create_app(database_url)
+    def __init__(self, database_url: str, settings: Settings = NO_RESPONSE_CACHE) -> None:
+        self.app = create_app(database_url, settings=settings)
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
