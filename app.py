@@ -30,6 +30,7 @@ from strawberry.types.graphql import OperationType
 
 import delivery
 import explorer
+import feeds
 from db import migrate
 from db.engine import create_engine, read_engine, resolve_database_url
 from resolvers import accounts
@@ -172,6 +173,7 @@ async def graphql_endpoint(request: Request) -> Response:
         viewer=viewer,
         request=request,
         tables_read=set() if cache_key else None,
+        portal_url=settings.portal_url,
     )
     try:
         result = await schema.execute(
@@ -291,6 +293,8 @@ def create_app(
         routes=[
             Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
             Route("/graphql", delivery.preflight, methods=["OPTIONS"]),
+            Route("/feeds/events.ics", feeds.events_ics, methods=["GET"]),
+            Route("/feeds/events/{slug}.ics", feeds.events_ics, methods=["GET"]),
             *explorer.routes(),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),

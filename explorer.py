@@ -120,9 +120,14 @@ async def session_viewer(request: Request) -> Viewer | None:
     return await accounts.viewer_for_session(request.app.state.engine, token)
 
 
-async def authenticate(request: Request) -> Viewer:
-    """The caller: a bearer key, else a session cookie, else anonymous (if the deployment allows)."""
+async def authenticate(request: Request, query_key: str | None = None) -> Viewer:
+    """The caller: a bearer key, else a session cookie, else anonymous (if the deployment allows).
+
+    `query_key` is a key passed in the URL (`?key=`), for calendar apps that cannot send headers.
+    """
     header = request.headers.get("authorization")
+    if header is None and query_key:
+        header = f"Bearer {query_key}"
     throttle: Throttle = request.app.state.throttle
     address = ("address", client_address(request))
     if header is not None:

@@ -139,7 +139,9 @@ def cmd_keys(args: argparse.Namespace) -> None:
         try:
             if args.keys_command == "create":
                 role = Role[args.role.upper()]
-                new = await accounts.create_key(engine, args.name, role, args.user, args.origin or [])
+                new = await accounts.create_key(
+                    engine, args.name, role, args.user, args.origin or [], trusted_documents_only=args.trusted_only
+                )
                 print(
                     f"Created {role.value.lower()} key {new.prefix} ({args.name}). Store it now, it is not shown again:"
                 )
@@ -161,6 +163,32 @@ def cmd_keys(args: argparse.Namespace) -> None:
         asyncio.run(run())
     except accounts.AccountError as exc:
         sys.exit(f"upl keys: {exc}")
+
+
+def cmd_operations(args: argparse.Namespace) -> None:
+    from graphql import GraphQLError, parse
+
+    from resolvers import accounts
+
+    documents = []
+    for path in args.files:
+        text = Path(path).read_text()
+        try:
+            parse(text)
+        except GraphQLError as exc:
+            sys.exit(f"upl operations: {path} is not a GraphQL document: {exc.message}")
+        documents.append((Path(path).stem, text))
+
+    async def run() -> None:
+        engine = create_engine(_database_url())
+        try:
+            for name, text in documents:
+                digest = await accounts.register_operation(engine, text, args.name or name)
+                print(f"{digest}  {args.name or name}")
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
 
 
 def cmd_schema(_: argparse.Namespace) -> None:
@@ -235,10 +263,20 @@ def main(argv: list[str] | None = None) -> None:
     create_key.add_argument("--role", choices=["partner", "newsletter", "staff", "admin"], required=True)
     create_key.add_argument("--user", help="the account of a personal staff/admin token")
     create_key.add_argument("--origin", action="append", help="a browser origin allowed to use the key (repeatable)")
+    create_key.add_argument(
+        "--trusted-only", action="store_true", help="the key may only send registered operations (trusted documents)"
+    )
     keys_commands.add_parser("list", help="list keys")
     revoke = keys_commands.add_parser("revoke", help="revoke a key by its prefix")
     revoke.add_argument("prefix")
     keys.set_defaults(func=cmd_keys)
+
+    operations = commands.add_parser("operations", help="trusted documents (persisted operations)")
+    operations_commands = operations.add_subparsers(dest="operations_command", required=True)
+    register = operations_commands.add_parser("register", help="trust GraphQL documents; prints their SHA-256")
+    register.add_argument("files", nargs="+", help=".graphql files, one document each")
+    register.add_argument("--name", help="a name for the document (default: the file name)")
+    operations.set_defaults(func=cmd_operations)
 
     check = commands.add_parser("schema-check", help="list breaking changes against the released SDL")
     check.add_argument("--released", default=str(Path(__file__).resolve().parent / "schema" / "released.graphql"))

@@ -198,6 +198,7 @@ async def create_key(
                 role=role,
                 user_id=user_id,
                 origins=list(origins),
+                trusted_documents_only=trusted_documents_only,
             )
             .returning(api_keys.c.id)
         )
@@ -340,3 +341,21 @@ def audit_conditions(
 async def list_users(engine: AsyncEngine) -> list[Any]:
     async with engine.connect() as connection:
         return list((await connection.execute(select(users).order_by(users.c.username))).all())
+
+
+# --- trusted documents ----------------------------------------------------------------------
+
+persisted_operations = models.table_of(models.PersistedOperation)
+
+
+async def register_operation(engine: AsyncEngine, document: str, name: str | None) -> str:
+    """Trust a GraphQL document (keys with `trusted_documents_only` may send only these)."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    digest = hashlib.sha256(document.encode()).hexdigest()
+    statement = pg_insert(persisted_operations).values(sha256=digest, name=name, document=document, trusted=True)
+    async with engine.begin() as connection:
+        await connection.execute(
+            statement.on_conflict_do_update(index_elements=["sha256"], set_={"trusted": True, "name": name})
+        )
+    return digest

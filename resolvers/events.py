@@ -63,6 +63,7 @@ class EventFilter:
     ortsteil: Ortsteil | None = None
     updated_since: dt.datetime | None = None
     search: str | None = None
+    event_id: int | None = None
 
 
 def event_conditions(f: EventFilter | None) -> list[ColumnElement[bool]]:
@@ -70,6 +71,8 @@ def event_conditions(f: EventFilter | None) -> list[ColumnElement[bool]]:
         return []
     c = events.c
     conditions = common_conditions(events, f.updated_since, f.search)
+    if f.event_id is not None:
+        conditions.append(c.id == f.event_id)
     for name, value in (("startsAfter", f.starts_after), ("startsBefore", f.starts_before)):
         if value is not None and value.tzinfo is None:
             raise UserInputError(f"`{name}` needs a time zone offset, e.g. 2026-12-01T00:00:00+01:00.")

@@ -70,6 +70,8 @@ class Context(DataContext):
     """Set by `RootFieldPolicy`: the operation's type (query or mutation)."""
     root_fields: frozenset[str] = frozenset()
     """Set by `RootFieldPolicy`: the root fields the operation selects."""
+    portal_url: str = "https://www.unternehmen-in-lichtenberg.de"
+    """The portal's own pages (event links in JSON-LD), from the settings."""
     personal_data: bool = False
     """Set by `PersonalData` when a response holds contact persons (then `private, no-store`)."""
 

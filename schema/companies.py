@@ -7,6 +7,7 @@ from enum import Enum
 from typing import Any
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.tools import merge_types
 
 from db.enums import EmployeeRange, LegalForm
@@ -15,6 +16,7 @@ from resolvers import companies as data
 from resolvers.base import list_query
 from resolvers.contacts import load_contacts
 from resolvers.pagination import Direction, page_args
+from schema import jsonld
 from schema.base import (
     ENTITY_KEYS,
     Address,
@@ -33,6 +35,8 @@ from schema.domain import Domain, NodeType
 from schema.editing import AddressInput, standard_mutations
 from schema.ids import decode_optional, encode_id
 from schema.permissions import PersonalData
+
+NOT_A_BUSINESS = frozenset({LegalForm.EV, LegalForm.PUBLIC_BODY})
 
 
 @strawberry.type(description="A class of the German classification of economic activities (WZ 2008).")
@@ -86,6 +90,22 @@ class Company(Referable, Node):
             updated_at=berlin_time(row.updated_at),  # type: ignore[arg-type]
             version=row.version,
             published=row.published,
+        )
+
+    @strawberry.field(description="schema.org JSON-LD (Organization or LocalBusiness) for partner pages.")
+    def json_ld(self) -> JSON:
+        kind = "Organization" if self.legal_form in NOT_A_BUSINESS else "LocalBusiness"
+        return jsonld.organization(
+            kind,
+            self.name,
+            description=self.description,
+            url=self.website,
+            email=self.email,
+            telephone=self.phone,
+            address=jsonld.postal_address(self.address),
+            geo=jsonld.geo(self.address),
+            foundingDate=str(self.founded_year) if self.founded_year else None,
+            identifier=self.id,
         )
 
     @strawberry.field(description="Primary industry (WZ 2008 class).")

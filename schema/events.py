@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from enum import Enum
 from typing import Any
+from urllib.parse import urlencode
 
 import strawberry
+from strawberry.scalars import JSON
 
 from db.enums import EventKind, EventStatus
 from db.enums import Ortsteil as OrtsteilKey
@@ -17,6 +19,7 @@ from resolvers.networks import NETWORK
 from resolvers.pagination import Direction, page_args
 from resolvers.projects import PROJECT
 from resolvers.spaces import SPACE
+from schema import jsonld
 from schema.base import (
     ENTITY_KEYS,
     Address,
@@ -121,6 +124,54 @@ class Event(Referable, Node):
             published=row.published,
         )
 
+    @strawberry.field(description="An iCalendar file of this event (RFC 5545).")
+    def ical_url(self, info: InfoT) -> str:
+        return feed_url(info, event=self.slug)
+
+    @strawberry.field(description="schema.org JSON-LD (Event) for partner pages.")
+    async def json_ld(self, info: InfoT) -> JSON:
+        host = await self.host(info)
+        address = await self.venue.address(info)
+        online = self.venue.online_url is not None
+        place = None
+        if self.venue.name or address is not None:
+            place = jsonld.compact(
+                {"@type": "Place", "name": self.venue.name, "address": jsonld.postal_address(address)}
+            )
+        locations = [
+            p for p in (place, {"@type": "VirtualLocation", "url": self.venue.online_url} if online else None) if p
+        ]
+        mode = "Mixed" if online and place else ("Online" if online else "Offline")
+        offers = None
+        if self.registration.url or self.registration.required:
+            offers = jsonld.compact(
+                {
+                    "@type": "Offer",
+                    "url": self.registration.url,
+                    "price": "0",
+                    "priceCurrency": "EUR",
+                    "availability": "https://schema.org/InStock",
+                    "validThrough": jsonld.iso(self.registration.deadline),
+                }
+            )
+        return jsonld.compact(
+            {
+                "@context": jsonld.CONTEXT,
+                "@type": "Event",
+                "name": self.title,
+                "description": self.description,
+                "startDate": jsonld.iso(self.starts_at),
+                "endDate": jsonld.iso(self.ends_at),
+                "eventStatus": jsonld.EVENT_STATUS[self.status.value],
+                "eventAttendanceMode": f"https://schema.org/{mode}EventAttendanceMode",
+                "location": locations[0] if len(locations) == 1 else locations,
+                "organizer": None if host is None else jsonld.organization("Organization", host.name, url=host.website),
+                "offers": offers,
+                "url": f"{info.context.portal_url}/veranstaltungen/{self.slug}",
+                "identifier": self.id,
+            }
+        )
+
     @strawberry.field(description="The company hosting the event.")
     async def host(self, info: InfoT) -> Company | None:
         result: Company | None = await _load(info, COMPANY, self.host_pk, Company.from_row)
@@ -178,6 +229,24 @@ def event_list(
         order_by.direction if order_by else None,
         page_args(first, after, last, before),
     )
+
+
+def feed_url(info: InfoT, **params: str) -> str:
+    """An absolute URL of the iCalendar feed (`feeds.py` serves it)."""
+    request = info.context.request
+    base = str(request.base_url).rstrip("/") if request is not None else ""
+    slug = params.pop("event", None)
+    path = f"/feeds/events/{slug}.ics" if slug else "/feeds/events.ics"
+    return base + path + (f"?{urlencode(params)}" if params else "")
+
+
+@strawberry.type
+class NetworkCalendar:
+    """Contributed to `Network` by the events domain."""
+
+    @strawberry.field(description="An iCalendar feed of the network's upcoming events, to subscribe to.")
+    def calendar_url(self: Network, info: InfoT) -> str:
+        return feed_url(info, network=self.slug)
 
 
 def events_of(link: Link, owner: str) -> type:
@@ -314,6 +383,7 @@ DOMAIN = Domain(
     extensions=[
         Extension(Company, events_of(data.COMPANY_EVENTS, "Company")),
         Extension(Network, events_of(data.NETWORK_EVENTS, "Network")),
+        Extension(Network, NetworkCalendar),
         Extension(Space, events_of(data.SPACE_EVENTS, "Space")),
         Extension(Project, events_of(data.PROJECT_EVENTS, "Project")),
         Extension(Event, EventNetwork, requires=("networks",)),

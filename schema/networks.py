@@ -8,6 +8,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.tools import merge_types
 
 from db.enums import MembershipRole, NetworkKind
@@ -20,6 +21,7 @@ from resolvers.base import (
 from resolvers.contacts import load_contacts
 from resolvers.editing import Result, set_link
 from resolvers.pagination import Direction, Page, page_args
+from schema import jsonld
 from schema.base import (
     ENTITY_KEYS,
     Connection,
@@ -85,6 +87,19 @@ class Network(Referable, Node):
     )
     async def contacts(self, info: InfoT) -> list[ContactPerson]:
         return [ContactPerson.from_row(r) for r in await load_contacts(info.context, "network_id", self.pk)]
+
+    @strawberry.field(description="schema.org JSON-LD (Organization) for partner pages.")
+    def json_ld(self) -> JSON:
+        return jsonld.organization(
+            "Organization",
+            self.name,
+            description=self.description,
+            url=self.website,
+            email=self.email,
+            foundingDate=jsonld.iso(self.founded_on),
+            areaServed="Berlin-Lichtenberg",
+            identifier=self.id,
+        )
 
     @strawberry.field(description="Member companies; each edge carries the membership.")
     async def members(

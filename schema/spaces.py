@@ -8,6 +8,7 @@ from enum import Enum
 from typing import Any
 
 import strawberry
+from strawberry.scalars import JSON
 
 from db.enums import ListingType, SpaceStatus, SpaceType, Transaction
 from db.enums import Ortsteil as OrtsteilKey
@@ -15,6 +16,7 @@ from resolvers import spaces as data
 from resolvers.base import list_query, load_by_id
 from resolvers.companies import COMPANY
 from resolvers.pagination import Direction, page_args
+from schema import jsonld
 from schema.base import (
     ENTITY_KEYS,
     Address,
@@ -83,6 +85,47 @@ class Space(Referable, Node):
             updated_at=berlin_time(row.updated_at),  # type: ignore[arg-type]
             version=row.version,
             published=row.published,
+        )
+
+    @strawberry.field(description="schema.org JSON-LD (Offer, OfferForLease or Demand; floorSize in MTK).")
+    async def json_ld(self, info: InfoT) -> JSON:
+        provider = await self.provider(info)
+        kind = (
+            "Demand"
+            if self.listing_type is ListingType.REQUEST
+            else ("Offer" if self.transaction is Transaction.SALE else "OfferForLease")
+        )
+        place = jsonld.compact(
+            {
+                "@type": "Place",
+                "name": self.title,
+                "address": jsonld.postal_address(self.address),
+                "geo": jsonld.geo(self.address),
+                "floorSize": {"@type": "QuantitativeValue", "value": float(self.area_sqm), "unitCode": "MTK"},
+            }
+        )
+        price = None
+        if self.rent_per_sqm is not None:
+            price = {
+                "@type": "UnitPriceSpecification",
+                "price": str(self.rent_per_sqm.amount),
+                "priceCurrency": "EUR",
+                "unitText": "per m² and month, net",
+            }
+        elif self.price is not None:
+            price = {"@type": "PriceSpecification", "price": str(self.price.amount), "priceCurrency": "EUR"}
+        return jsonld.compact(
+            {
+                "@context": jsonld.CONTEXT,
+                "@type": kind,
+                "name": self.title,
+                "description": self.description,
+                "itemOffered": place,
+                "priceSpecification": price,
+                "availabilityStarts": jsonld.iso(self.available_from),
+                "offeredBy": None if provider is None else {"@type": "Organization", "name": provider.name},
+                "identifier": self.id,
+            }
         )
 
     @strawberry.field(description="The company offering or seeking the space, where public.")
