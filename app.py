@@ -277,6 +277,9 @@ def create_app(
         active = engine or create_engine(database_url or resolve_database_url())
         app.state.engine = active
         app.state.read_engine = read_engine(active)
+        database = active.url.render_as_string(hide_password=True)
+        app.state.apq_store = delivery.make_store(chosen_settings.redis_url, database)
+        app.state.response_store = delivery.make_store(chosen_settings.redis_url, database)
         try:
             await refuse_unsafe_production(chosen_settings, active)
         except SettingsError:
@@ -304,8 +307,6 @@ def create_app(
     app.state.schema = schema or default_schema
     app.state.settings = chosen_settings
     app.state.throttle = explorer.Throttle()
-    app.state.apq_store = delivery.make_store(chosen_settings.redis_url)
-    app.state.response_store = delivery.make_store(chosen_settings.redis_url)
     app.state.key_origins = delivery.KeyOrigins()
     app.state.head_revision = migrate.head_revision()
     return app

@@ -97,8 +97,11 @@ class RedisStore:
         await self.client.set(self.prefix + key, value, ex=ttl)
 
 
-def make_store(redis_url: str | None) -> Store:
-    return RedisStore(redis_url) if redis_url else MemoryStore()
+def make_store(redis_url: str | None, database: str) -> Store:
+    """Memory, or Redis under a prefix naming the database (deployments may share one Redis)."""
+    if not redis_url:
+        return MemoryStore()
+    return RedisStore(redis_url, prefix=f"upl:{hashlib.sha256(database.encode()).hexdigest()[:12]}:")
 
 
 # --- persisted queries ----------------------------------------------------------------------

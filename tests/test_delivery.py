@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -34,7 +35,7 @@ def sha(text: str) -> str:
 # --- iCalendar ---------------------------------------------------------------------------------
 
 
-async def ics(api: Api, path: str) -> icalendar.Calendar:
+async def ics(api: Api, path: str) -> Any:
     response = await api.client.get(path)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/calendar")
@@ -61,7 +62,7 @@ async def test_ics_feed_properties_change_and_cancellation(
     assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/Berlin"]
     vevents = [e for e in calendar.walk("VEVENT") if e["SUMMARY"] == "Kalender-Test"]
     assert len(vevents) == 1
-    vevent = vevents[0]
+    vevent: Any = vevents[0]
     uid = str(vevent["UID"])
     assert vevent["DTSTART"].params["TZID"] == "Europe/Berlin"
     assert vevent["DTSTART"].dt == dt.datetime(2027, 6, 1, 18, 0, tzinfo=vevent["DTSTART"].dt.tzinfo)
@@ -84,7 +85,7 @@ async def test_ics_feed_properties_change_and_cancellation(
         )
         assert result["eventUpdate"]["userErrors"] == []
     single = await ics(cached_api, f"/feeds/events/{event['slug']}.ics")
-    (changed,) = single.walk("VEVENT")
+    changed: Any = single.walk("VEVENT")[0]
     assert str(changed["UID"]) == uid
     assert str(changed["SUMMARY"]) == "Kalender-Test (neu)"
     assert str(changed["STATUS"]) == "CANCELLED"
@@ -160,39 +161,20 @@ async def test_automatic_persisted_queries(cached_api: Api) -> None:
     assert wrong.status_code == 400
 
 
-async def test_trusted_documents_only_key(cached_api: Api, edit_database_url: str, tmp_path: Any) -> None:
-    import os
+def upl(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": url}
+    return subprocess.run([sys.executable, "-m", "upl_cli", *args], capture_output=True, text=True, cwd=ROOT, env=env)
 
+
+async def test_trusted_documents_only_key(cached_api: Api, edit_database_url: str, tmp_path: Any) -> None:
     document = "query NextEvents { events(first: 3) { nodes { title } } }"
     path = tmp_path / "next-events.graphql"
     path.write_text(document)
-    env = {**os.environ, "DATABASE_URL": edit_database_url}
-    registered = subprocess.run(
-        [sys.executable, "-m", "upl_cli", "operations", "register", str(path)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-    )
+    registered = upl(edit_database_url, "operations", "register", str(path))
     assert registered.returncode == 0, registered.stderr
     assert registered.stdout.split()[0] == sha(document)
-    created = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "upl_cli",
-            "keys",
-            "create",
-            "--name",
-            "Newsletter (trusted)",
-            "--role",
-            "newsletter",
-            "--trusted-only",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
+    created = upl(
+        edit_database_url, "keys", "create", "--name", "Newsletter (trusted)", "--role", "newsletter", "--trusted-only"
     )
     key = created.stdout.strip().splitlines()[-1]
     headers = {"authorization": f"Bearer {key}"}
@@ -324,3 +306,36 @@ async def test_cors_by_key_origins(cached_api: Api, role_headers: dict[str, dict
         "/graphql", json={"query": READ}, headers={"origin": "http://testserver"}
     )
     assert same_origin.status_code == 200
+
+
+async def test_response_cache_shared_in_redis_between_two_instances(
+    edit_database_url: str, role_headers: dict[str, dict[str, str]]
+) -> None:
+    """Two app instances with `REDIS_URL` (the machine's Redis) share entries and invalidation."""
+    shared = Settings(response_cache=True, redis_url="redis://127.0.0.1:6379/0")
+    query = '{ network(slug: "netzwerk-gesundheitswirtschaft") { name description } }'
+    async for first in serve_api(edit_database_url, settings=shared):
+        async for second in serve_api(edit_database_url, settings=shared):
+            await first.query(query + " ")  # a fresh document, so no earlier run's entry is reused
+            second.counter.reset()
+            answer = await second.query(query + " ")
+            assert second.counter.count == 1  # served from Redis: only the generation check
+            network = await first.query(
+                '{ network(slug: "netzwerk-gesundheitswirtschaft") { id version } }', headers=role_headers["staff"]
+            )
+            await first.query(
+                "mutation($i: NetworkUpdateInput!) { networkUpdate(input: $i) { userErrors { code } } }",
+                {"i": {**network["network"], "description": f"Stand {dt.datetime.now(dt.UTC).isoformat()}"}},
+                headers=role_headers["staff"],
+            )
+            fresh = await second.query(query + " ")
+            assert fresh["network"]["description"] != answer["network"]["description"]
+
+
+async def test_readme_sync_query_runs(cached_api: Api) -> None:
+    import re
+
+    readme = (ROOT / "README.md").read_text().split("## For partner sites", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```graphql\n(.*?)```", readme, flags=re.S)
+    data = await cached_api.query(block, {"since": None})
+    assert data["changes"]["nodes"] and data["changes"]["endCursor"]
