@@ -200,7 +200,7 @@ async def graphql_endpoint(request: Request) -> Response:
     if result.errors or context.operation_type is not OperationType.QUERY:
         return Response(body, status_code=status, media_type=media_type, headers={**cors, "Cache-Control": "no-store"})
     live = bool(context.root_fields & delivery.UNCACHED_ROOT_FIELDS)  # the feed moves with running transactions
-    max_age = 0 if live else settings.cache_max_age
+    max_age = 0 if live else settings.max_age_for(context.root_fields)
     headers = {**cors, "Cache-Control": delivery.cache_control(viewer, max_age, context.personal_data)}
     if cache_key is not None and not live and not context.personal_data and context.tables_read is not None:
         tables = tuple(sorted(context.tables_read))

@@ -27,6 +27,16 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _field_ages(text: str) -> tuple[tuple[str, int], ...]:
+    ages = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        field, _, seconds = item.partition("=")
+        if not seconds.strip().isdigit():
+            raise SettingsError(f"UPL_CACHE_MAX_AGE_BY_FIELD: {item!r} is not FIELD=SECONDS.")
+        ages.append((field.strip(), int(seconds)))
+    return tuple(ages)
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str = "demo"
@@ -37,11 +47,20 @@ class Settings:
     response_cache: bool = True
     cache_max_age: int = 60
     """`Cache-Control: max-age` of public reads; the change feed is never cached."""
+    cache_max_age_by_field: tuple[tuple[str, int], ...] = ()
+    """Per root field, e.g. `UPL_CACHE_MAX_AGE_BY_FIELD=events=30,ortsteile=86400`; a response gets
+    the smallest max-age of its root fields."""
     redis_url: str | None = None
     anonymous_origins: tuple[str, ...] = ()
     """Browser origins allowed to call without a key (CORS); `*` for any."""
     portal_url: str = "https://www.unternehmen-in-lichtenberg.de"
     """Where the portal's own pages are (event links in feeds and JSON-LD)."""
+
+    def max_age_for(self, root_fields: frozenset[str]) -> int:
+        """The smallest max-age over an operation's root fields."""
+        by_field = dict(self.cache_max_age_by_field)
+        ages = [by_field.get(field, self.cache_max_age) for field in root_fields if not field.startswith("__")]
+        return min(ages, default=self.cache_max_age)
 
     @property
     def production(self) -> bool:
@@ -61,6 +80,7 @@ class Settings:
             secure_cookies=_flag("UPL_SECURE_COOKIES", default=production),
             response_cache=_flag("UPL_RESPONSE_CACHE", default=True),
             cache_max_age=int(os.environ.get("UPL_CACHE_MAX_AGE", "60")),
+            cache_max_age_by_field=_field_ages(os.environ.get("UPL_CACHE_MAX_AGE_BY_FIELD", "")),
             redis_url=os.environ.get("REDIS_URL") or None,
             anonymous_origins=tuple(
                 o.strip() for o in os.environ.get("UPL_ANONYMOUS_ORIGINS", "").split(",") if o.strip()

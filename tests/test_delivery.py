@@ -19,7 +19,9 @@ from settings import Settings
 from tests.conftest import ROOT, Api, serve_api
 
 PARTNER_ORIGIN = "https://partner.example"
-CACHED = Settings(response_cache=True, anonymous_origins=("https://open.example",))
+CACHED = Settings(
+    response_cache=True, anonymous_origins=("https://open.example",), cache_max_age_by_field=(("ortsteile", 86400),)
+)
 
 
 @pytest.fixture(scope="module")
@@ -214,6 +216,12 @@ async def test_public_reads_get_cache_control_etag_and_304(
         "/graphql", params={"query": "{ networks(first: 12) { nodes { contacts { name } } } }"}
     )
     assert personal.headers["cache-control"] == "private, no-store"
+    places = await cached_api.client.get("/graphql", params={"query": "{ ortsteile { name } }"})
+    assert places.headers["cache-control"] == "public, max-age=86400"
+    mixed = await cached_api.client.get(
+        "/graphql", params={"query": "{ ortsteile { name } networks(first: 1) { totalCount } }"}
+    )
+    assert mixed.headers["cache-control"] == "public, max-age=60"
     feed = await cached_api.client.get("/graphql", params={"query": "{ changesHead }"})
     assert feed.headers["cache-control"] == "no-cache"
     mutation = await cached_api.client.get("/graphql", params={"query": "mutation { __typename }"})
