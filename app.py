@@ -11,12 +11,15 @@ entry then), GET for queries only (405 for mutations), 415 for unsupported conte
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 import strawberry
+from graphql import DocumentNode, FragmentDefinitionNode, GraphQLError, get_operation_ast, parse, validate
+from graphql import OperationType as GraphQLOperationType
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
@@ -34,6 +37,8 @@ import feeds
 from db import migrate
 from db.engine import create_engine, read_engine, resolve_database_url
 from resolvers import accounts
+from resolvers.accounts import Viewer
+from schema import permissions, planner
 from schema import schema as default_schema
 from schema.base import Context
 from settings import DEMO_PASSWORD, Settings, SettingsError
@@ -154,7 +159,7 @@ async def graphql_endpoint(request: Request) -> Response:
         response.headers.update(cors)
         return response
 
-    cache_key = None
+    cache_key, generations_before = None, None
     if settings.response_cache and not viewer.is_staff:
         cache_key = delivery.cache_key(query, params, viewer, media_type)
         cached = await cached_response(request, cache_key)
@@ -162,6 +167,20 @@ async def graphql_endpoint(request: Request) -> Response:
             headers = {**cors, "Cache-Control": delivery.cache_control(viewer, cached.max_age, False)}
             return delivery.conditional(request, cached.body, cached.media_type, headers)
         generations_before = await delivery.current_generations(request.app.state.engine)
+
+    if settings.planner:
+        planned_context = Context(
+            engine=request.app.state.read_engine,
+            viewer=viewer,
+            request=request,
+            tables_read=set() if cache_key else None,
+            portal_url=settings.portal_url,
+        )
+        planned = await planned_response(schema, query, params, planned_context)
+        if planned is not None:
+            return await respond(
+                request, planned, planned_context, media_type, viewer, cors, cache_key, generations_before
+            )
 
     allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
     csrf_missing = viewer.csrf_token is not None and not explorer.csrf_ok(request, viewer)
@@ -199,16 +218,63 @@ async def graphql_endpoint(request: Request) -> Response:
     body = encode_result(result, request_error)
     if result.errors or context.operation_type is not OperationType.QUERY:
         return Response(body, status_code=status, media_type=media_type, headers={**cors, "Cache-Control": "no-store"})
+    return await respond(request, body, context, media_type, viewer, cors, cache_key, generations_before, status)
+
+
+async def respond(
+    request: Request,
+    body: bytes,
+    context: Context,
+    media_type: str,
+    viewer: Viewer,
+    cors: dict[str, str],
+    cache_key: str | None,
+    generations_before: dict[str, int] | None,
+    status: int = 200,
+) -> Response:
+    """A successful read: its caching headers, a response cache entry, and 304 when unchanged."""
+    settings: Settings = request.app.state.settings
     live = bool(context.root_fields & delivery.UNCACHED_ROOT_FIELDS)  # the feed moves with running transactions
     max_age = 0 if live else settings.max_age_for(context.root_fields)
     headers = {**cors, "Cache-Control": delivery.cache_control(viewer, max_age, context.personal_data)}
     if cache_key is not None and not live and not context.personal_data and context.tables_read is not None:
         tables = tuple(sorted(context.tables_read))
-        entry = delivery.CachedResponse(
-            body, media_type, tables, tuple(generations_before.get(t, 0) for t in tables), max_age
-        )
+        before = generations_before or {}
+        entry = delivery.CachedResponse(body, media_type, tables, tuple(before.get(t, 0) for t in tables), max_age)
         await request.app.state.response_store.set(cache_key, entry.encode(), delivery.CACHE_TTL)
     return delivery.conditional(request, body, media_type, headers, status)
+
+
+@functools.lru_cache(maxsize=2048)
+def validated(schema: strawberry.Schema, query: str) -> DocumentNode | None:
+    """The parsed document when it is valid for `schema` (else the normal path reports why)."""
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return None
+    return None if validate(schema._schema, document) else document
+
+
+async def planned_response(
+    schema: strawberry.Schema, query: str, params: dict[str, Any], context: Context
+) -> bytes | None:
+    """The read answered by ONE planned SQL statement, or None for the normal path."""
+    document = validated(schema, query)
+    if document is None:
+        return None
+    operation = get_operation_ast(document, params["operation_name"])
+    if operation is None or operation.operation is not GraphQLOperationType.QUERY:
+        return None
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    names = frozenset(permissions.root_fields(operation.selection_set, fragments))
+    if permissions.refusal(schema, context.viewer, operation, names) is not None:
+        return None
+    statement = planner.plan(schema._schema, document, params["operation_name"], params["variables"], context)
+    if statement is None:
+        return None
+    data = await context.fetch_scalar(statement)
+    context.root_fields, context.operation_type = names, OperationType.QUERY
+    return b'{"data":' + data.encode() + b"}"
 
 
 async def cached_response(request: Request, key: str) -> delivery.CachedResponse | None:

@@ -132,7 +132,8 @@ def _decode_value(raw: Any) -> Any:
 
 
 def encode_cursor(ordering: Ordering, values: Sequence[Any]) -> str:
-    payload = json.dumps([ordering.name, [_encode_value(v) for v in values]], separators=(",", ":"))
+    # the same text PostgreSQL's jsonb prints, so the query planner can build identical cursors in SQL
+    payload = json.dumps([ordering.name, [_encode_value(v) for v in values]], ensure_ascii=False)
     return base64.urlsafe_b64encode((CURSOR_PREFIX + payload).encode()).decode().rstrip("=")
 
 

@@ -89,22 +89,29 @@ class RootFieldPolicy(SchemaExtension):
         yield
 
     def refusal(self, viewer: Viewer, operation: OperationDefinitionNode, names: frozenset[str]) -> GraphQLError | None:
-        type_name = "Mutation" if operation.operation is OperationType.MUTATION else "Query"
-        for name in sorted(names):
-            if name in INTROSPECTION:
-                continue
-            tags = field_tags(self.execution_context.schema, type_name, name)
-            if type_name == "Mutation" and not viewer.is_staff:
-                if viewer.role is Role.ANONYMOUS:
-                    return unauthenticated(f"`{name}` changes data: log in as staff or send a staff API key.")
-                return forbidden(f"`{name}` changes data: only staff may do that.")
-            if ADMIN in tags and not viewer.is_admin:
-                return forbidden(f"`{name}` is for admins only.")
-            if STAFF in tags and not viewer.is_staff:
-                return forbidden(f"`{name}` is for staff only.")
-            if viewer.role is Role.NEWSLETTER and type_name == "Query" and NEWSLETTER not in tags:
-                return forbidden(f"A newsletter key may read events only; `{name}` is not available to it.")
-        return None
+        return refusal(self.execution_context.schema, viewer, operation, names)
+
+
+def refusal(
+    schema: Any, viewer: Viewer, operation: OperationDefinitionNode, names: frozenset[str]
+) -> GraphQLError | None:
+    """Why `viewer` may not run these root fields (the same rule for the planner's path)."""
+    type_name = "Mutation" if operation.operation is OperationType.MUTATION else "Query"
+    for name in sorted(names):
+        if name in INTROSPECTION:
+            continue
+        tags = field_tags(schema, type_name, name)
+        if type_name == "Mutation" and not viewer.is_staff:
+            if viewer.role is Role.ANONYMOUS:
+                return unauthenticated(f"`{name}` changes data: log in as staff or send a staff API key.")
+            return forbidden(f"`{name}` changes data: only staff may do that.")
+        if ADMIN in tags and not viewer.is_admin:
+            return forbidden(f"`{name}` is for admins only.")
+        if STAFF in tags and not viewer.is_staff:
+            return forbidden(f"`{name}` is for staff only.")
+        if viewer.role is Role.NEWSLETTER and type_name == "Query" and NEWSLETTER not in tags:
+            return forbidden(f"A newsletter key may read events only; `{name}` is not available to it.")
+    return None
 
 
 @cache

@@ -171,9 +171,10 @@ class Api:
         return data, self.counter.count
 
 
-NO_RESPONSE_CACHE = Settings(response_cache=False)
-"""Statement counts pin the data statements; the response cache adds one generation read per
-request (tests/test_delivery.py pins that separately)."""
+NO_RESPONSE_CACHE = Settings(response_cache=False, planner=False)
+"""The resolver (DataLoader) path, whose statement counts the tests pin. The response cache adds one
+generation read per request and the planner answers plannable reads with one statement:
+tests/test_delivery.py and tests/test_planner.py pin those."""
 
 
 async def serve_api(
