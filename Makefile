@@ -8,7 +8,7 @@ NODE_STAMP := $(HARNESS)/node_modules/.installed
 STATIC_STAMP := static/node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint typecheck pytest schema schema-check schema-release lock bench clean
+.PHONY: run test lint typecheck pytest schema schema-check schema-release lock bench bench-inprocess clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -58,7 +58,15 @@ schema-release: schema
 	(echo "# The SDL last released to partners ($$(date +%F)); \`make schema-check\` compares against it."; \
 	 cat schema.graphql) > schema/released.graphql
 
+# The load benchmark against PostGraphile 4 (several minutes; not part of `make test`).
 bench: $(STAMP)
+	command -v wrk >/dev/null || apt-get install -y --no-install-recommends wrk || (apt-get update && apt-get install -y --no-install-recommends wrk)
+	cd bench/peers && npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[bench]'
+	$(BIN)/python -m bench.load
+
+# The small in-process benchmark of the resolver path on the demo data.
+bench-inprocess: $(STAMP)
 	$(BIN)/python -m bench.read_queries
 
 lock:

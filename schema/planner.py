@@ -49,6 +49,7 @@ from sqlalchemy import (
     Float,
     Numeric,
     Select,
+    Table,
     Text,
     and_,
     case,
@@ -63,7 +64,7 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.sql.util import ClauseAdapter
+from sqlalchemy.sql.util import ClauseAdapter, find_tables
 
 from db import models
 from db.enums import Ortsteil
@@ -218,6 +219,8 @@ class Planner:
             return True
         if condition.name.value == "Node" and type_name in ENTITIES:
             return True
+        if type_name in ENTITIES and isinstance(self.schema.get_type(condition.name.value), GraphQLObjectType):
+            return False  # `... on Event` inside `node(id:)` that turned out to be a Company
         raise Unplannable(f"type condition {condition.name.value} on {type_name}")
 
     def collect(self, selection_set: SelectionSetNode | None, type_name: str) -> list[Selected]:
@@ -553,10 +556,23 @@ class Planner:
                 value = self.connection(ROOT_LISTS[selected.name], selected, "Query", None)
             elif selected.name in ROOT_ONE:
                 value = self.single(selected)
+            elif selected.name == "node":
+                value = self.node_by_id(selected)
             else:
                 raise Unplannable(f"Query.{selected.name}")
             pairs.append((selected.key, value))
         return select(cast(self.obj(pairs), Text))
+
+    def node_by_id(self, selected: Selected) -> ColumnElement[Any]:
+        """`node(id:)`: the ID names the type, so the selection is planned for that type."""
+        global_id = self.arguments("Query", selected).get("id")
+        try:
+            type_name, pk = decode_id(global_id or "")
+        except UserInputError as exc:
+            raise Unplannable(str(exc)) from exc
+        if type_name not in ENTITIES:
+            raise Unplannable(f"node of type {type_name}")
+        return self.lookup(ENTITIES[type_name], type_name, selected, lambda table: table.c.id == pk)
 
     def single(self, selected: Selected) -> ColumnElement[Any]:
         entity, type_name = ROOT_ONE[selected.name]
@@ -564,19 +580,23 @@ class Planner:
         global_id, slug = args.get("id"), args.get("slug")
         if (global_id is None) == (slug is None):
             raise Unplannable("needs exactly one of id and slug")
-        table = self.alias(entity.table, "r")
         if global_id is not None:
             try:
-                key = table.c.id == decode_id(global_id, type_name)[1]
+                pk = decode_id(global_id, type_name)[1]
             except UserInputError as exc:
                 raise Unplannable(str(exc)) from exc
-        else:
-            key = table.c.slug == slug
+            return self.lookup(entity, type_name, selected, lambda table: table.c.id == pk)
+        return self.lookup(entity, type_name, selected, lambda table: table.c.slug == slug)
+
+    def lookup(
+        self, entity: Entity, type_name: str, selected: Selected, key: Callable[[Any], ColumnElement[bool]]
+    ) -> ColumnElement[Any]:
+        table = self.alias(entity.table, "r")
         visible = ClauseAdapter(table).traverse(entity.visible(self.ctx))
         return (
             select(self.node(type_name, self.children(selected, type_name), table))
             .select_from(table)
-            .where(key, visible)
+            .where(key(table), visible)
             .scalar_subquery()
         )
 
@@ -607,3 +627,24 @@ def plan(
         return Planner(schema, ctx, variables, fragments).root(operation)
     except (Unplannable, GraphQLError, KeyError, TypeError):
         return None
+
+
+@dataclass(frozen=True)
+class CompiledPlan:
+    """A planned statement as the driver takes it: SQL text, bound values, the tables it reads."""
+
+    sql: str
+    parameters: tuple[Any, ...]
+    tables: frozenset[str]
+
+
+def compile_plan(statement: Select[Any], dialect: Any) -> CompiledPlan:
+    """Compile once (building and compiling a large statement costs milliseconds, running it less)."""
+    compiled = statement.compile(dialect=dialect)
+    values = compiled.construct_params()
+    processors: Any = compiled._bind_processors
+    parameters = tuple(
+        processors[name](values[name]) if name in processors else values[name] for name in compiled.positiontup or ()
+    )
+    tables = frozenset(t.name for t in find_tables(statement, include_aliases=True) if isinstance(t, Table))
+    return CompiledPlan(compiled.string, parameters, tables)

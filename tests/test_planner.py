@@ -36,6 +36,9 @@ ROLES_COMPARED = ("anonymous", "partner", "staff")
 UNPLANNED_FIELDS = {"contacts", "jsonLd", "icalUrl", "calendarUrl", "fundingPrograms", "industries"}
 RANDOM_ERRORS = {"last", "before", "after", "id"}
 ROOTS = ["companies", "networks", "spaces", "projects", "events", "company", "network", "space", "project", "event"]
+ONE_COMPANY = """query($id: ID!) { node(id: $id) { __typename id ... on Company { name legalForm address { street city }
+  networks(first: 10) { edges { role node { name } } } spaces(first: 5) { nodes { title } }
+  projects(first: 5) { nodes { title } } events(first: 5) { nodes { title startsAt } } } ... on Event { title } } }"""
 
 NESTED = """query($networks: Int!) { networks(first: $networks) { totalCount edges { cursor node { name
   members(first: 20) { totalCount edges { role memberSince node { name address { street ortsteil { key name } }
@@ -135,6 +138,17 @@ def test_nested_query_shape_and_deep_page_cost(servers: tuple[LiveServer, LiveSe
         assert_same(page, normal)
         cursor = page["data"]["companies"]["pageInfo"]["endCursor"]
         assert statements == 1
+
+
+@pytest.mark.parametrize("role", ROLES_COMPARED)
+def test_node_by_id_is_planned_for_its_type(
+    servers: tuple[LiveServer, LiveServer], role_headers: dict[str, dict[str, str]], role: str
+) -> None:
+    for global_id, planned_count in (("Q29tcGFueTox", 1), ("RXZlbnQ6MQ==", 1), ("bm9wZQ==", None)):
+        planned, normal, statements = both(servers, ONE_COMPANY, {"id": global_id}, role_headers[role])
+        assert_same(planned, normal)
+        if planned_count is not None:
+            assert statements == planned_count
 
 
 def test_readme_examples_match(servers: tuple[LiveServer, LiveServer]) -> None:
