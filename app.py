@@ -281,14 +281,14 @@ async def planned_response(
         statement = planner.plan(schema._schema, document, params["operation_name"], params["variables"], context)
         if statement is None:
             return None
-        compiled = planner.compile_plan(statement, context.engine.dialect)
+        compiled = planner.compile_plan(statement)
         COMPILED_PLANS[key] = compiled
         while len(COMPILED_PLANS) > MAX_COMPILED_PLANS:
             COMPILED_PLANS.pop(next(iter(COMPILED_PLANS)))
     if context.tables_read is not None:
         context.tables_read.update(compiled.tables)
     async with context.engine.connect() as connection:
-        data = (await connection.exec_driver_sql(compiled.sql, compiled.parameters)).scalar_one()
+        data = (await connection.execute(compiled.statement)).scalar_one()
     context.root_fields, context.operation_type = names, OperationType.QUERY
     return b'{"data":' + data.encode() + b"}"
 

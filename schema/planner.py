@@ -631,20 +631,13 @@ def plan(
 
 @dataclass(frozen=True)
 class CompiledPlan:
-    """A planned statement as the driver takes it: SQL text, bound values, the tables it reads."""
+    """A planned statement kept for reuse (building it costs milliseconds; SQLAlchemy then reuses
+    its compiled form by cache key), with the tables it reads."""
 
-    sql: str
-    parameters: tuple[Any, ...]
+    statement: Select[Any]
     tables: frozenset[str]
 
 
-def compile_plan(statement: Select[Any], dialect: Any) -> CompiledPlan:
-    """Compile once (building and compiling a large statement costs milliseconds, running it less)."""
-    compiled = statement.compile(dialect=dialect)
-    values = compiled.construct_params()
-    processors: Any = compiled._bind_processors
-    parameters = tuple(
-        processors[name](values[name]) if name in processors else values[name] for name in compiled.positiontup or ()
-    )
+def compile_plan(statement: Select[Any]) -> CompiledPlan:
     tables = frozenset(t.name for t in find_tables(statement, include_aliases=True) if isinstance(t, Table))
-    return CompiledPlan(compiled.string, parameters, tables)
+    return CompiledPlan(statement, tables)
