@@ -41,6 +41,7 @@ from resolvers.accounts import Viewer
 from schema import permissions, planner
 from schema import schema as default_schema
 from schema.base import Context
+from schema.subgraph import wants_trace
 from settings import DEMO_PASSWORD, Settings, SettingsError
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -259,6 +260,8 @@ async def planned_response(
     schema: strawberry.Schema, query: str, params: dict[str, Any], context: Context
 ) -> bytes | None:
     """The read answered by ONE planned SQL statement, or None for the normal path."""
+    if wants_trace(context):
+        return None  # a gateway asked for federated tracing: that needs per-field execution
     document = validated(schema, query)
     if document is None:
         return None

@@ -227,3 +227,12 @@ def test_generated_queries_match(
 
     compare()
     assert outcome["planned"] >= outcome["total"] // 4, outcome  # the planner really answered a good share
+
+
+def test_federated_tracing_takes_the_normal_path(servers: tuple[LiveServer, LiveServer]) -> None:
+    planned, _ = servers
+    body = {"query": "{ networks(first: 2) { nodes { name } } }"}
+    traced = httpx.post(planned.url, json=body, headers={"apollo-federation-include-trace": "ftv1"}, timeout=60).json()
+    assert traced["extensions"]["ftv1"]
+    plain = httpx.post(planned.url, json=body, timeout=60).json()
+    assert plain["data"] == traced["data"] and "extensions" not in plain
