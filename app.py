@@ -34,6 +34,7 @@ from strawberry.types.graphql import OperationType
 import delivery
 import explorer
 import feeds
+import guard
 from db import migrate
 from db.engine import create_engine, read_engine, resolve_database_url
 from resolvers import accounts
@@ -48,18 +49,24 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 
 
+MAX_BODY_BYTES = 1_048_576
+
+
 class BadRequest(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, headers: dict[str, str] | None = None, code: str = "BAD_REQUEST"
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = headers or {}
+        self.code = code
 
 
 def error_response(
-    status: int, message: str, media_type: str = JSON, headers: dict[str, str] | None = None
+    status: int, message: str, media_type: str = JSON, headers: dict[str, str] | None = None, code: str = "BAD_REQUEST"
 ) -> Response:
-    body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]})
+    body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
     return Response(body, status_code=status, media_type=media_type, headers=headers)
 
 
@@ -97,10 +104,22 @@ async def read_params(request: Request) -> dict[str, Any]:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != JSON:
             raise BadRequest(415, f"Unsupported content type {content_type or 'none'!r}: send {JSON}.")
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            raise BadRequest(413, f"The request body has {declared} bytes; the limit is {MAX_BODY_BYTES}.")
+        raw = await request.body()
+        if len(raw) > MAX_BODY_BYTES:
+            raise BadRequest(413, f"The request body has {len(raw)} bytes; the limit is {MAX_BODY_BYTES}.")
         try:
-            params = json.loads(await request.body())
+            params = json.loads(raw)
         except ValueError as exc:
             raise BadRequest(400, "The request body is not valid JSON.") from exc
+        if isinstance(params, list):
+            raise BadRequest(
+                400,
+                f"The request batches {len(params)} operations; the limit is 1: send one JSON object per request.",
+                code="BATCH_LIMIT",
+            )
         if not isinstance(params, dict):
             raise BadRequest(400, "The request body must be a JSON object with a `query`.")
     query = params.get("query")
@@ -144,7 +163,7 @@ async def graphql_endpoint(request: Request) -> Response:
         viewer = await explorer.authenticate(request)
         params = await read_params(request)
     except BadRequest as exc:
-        return error_response(exc.status, exc.message, headers=exc.headers)
+        return error_response(exc.status, exc.message, headers=exc.headers, code=exc.code)
     except explorer.AuthError as exc:
         return exc.response()
     cors: dict[str, str] = {}
@@ -159,6 +178,46 @@ async def graphql_endpoint(request: Request) -> Response:
         response = exc.response(media_type)
         response.headers.update(cors)
         return response
+
+    # operation limits and the cost budget, before any SQL
+    limits: guard.Limits = request.app.state.limits
+    cap = guard.COST_CAPS[viewer.role]
+    try:
+        document = guard.parse_limited(query, limits)
+        shape = (
+            guard.measure(schema._schema, document, params["operation_name"], params["variables"], limits)
+            if document
+            else None
+        )
+        cost = shape.cost if shape else 0
+        if cost > cap:
+            raise guard.LimitError(
+                "COST_LIMIT",
+                f"The query may return up to {cost} nodes; the limit for {viewer.role.value.lower()} callers is {cap}.",
+            )
+    except guard.LimitError as exc:
+        body = orjson.dumps({"errors": [exc.as_graphql()], "extensions": {"cost": {"limit": cap}}})
+        status = 400 if media_type == GRAPHQL_RESPONSE else 200
+        return Response(body, status_code=status, media_type=media_type, headers=cors)
+    allowed_by_rate, rate_headers = True, {}
+    if settings.rate_limit:
+        allowed_by_rate, rate_headers = await request.app.state.rate_limiter.spend(
+            viewer, explorer.client_address(request), cost
+        )
+    cors = {**cors, **rate_headers}
+    if not allowed_by_rate:
+        body = orjson.dumps(
+            {
+                "errors": [
+                    {
+                        "message": "Rate limit spent: wait for the window to move on (see Retry-After).",
+                        "extensions": {"code": "RATE_LIMITED"},
+                    }
+                ]
+            }
+        )
+        return Response(body, status_code=429, media_type=media_type, headers=cors)
+    cost_extension = {"cost": {"requested": cost, "limit": cap}}
 
     cache_key, generations_before = None, None
     if settings.response_cache and not viewer.is_staff:
@@ -177,7 +236,7 @@ async def graphql_endpoint(request: Request) -> Response:
             tables_read=set() if cache_key else None,
             portal_url=settings.portal_url,
         )
-        planned = await planned_response(schema, query, params, planned_context)
+        planned = await planned_response(schema, query, params, planned_context, cost_extension)
         if planned is not None:
             return await respond(
                 request, planned, planned_context, media_type, viewer, cors, cache_key, generations_before
@@ -216,6 +275,7 @@ async def graphql_endpoint(request: Request) -> Response:
         return error_response(400, "No GraphQL query found.", media_type)
     request_error = is_request_error(result)
     status = 400 if request_error and media_type == GRAPHQL_RESPONSE else 200
+    result.extensions = {**(result.extensions or {}), **cost_extension}
     body = encode_result(result, request_error)
     if result.errors or context.operation_type is not OperationType.QUERY:
         return Response(body, status_code=status, media_type=media_type, headers={**cors, "Cache-Control": "no-store"})
@@ -257,7 +317,7 @@ def validated(schema: strawberry.Schema, query: str) -> DocumentNode | None:
 
 
 async def planned_response(
-    schema: strawberry.Schema, query: str, params: dict[str, Any], context: Context
+    schema: strawberry.Schema, query: str, params: dict[str, Any], context: Context, extensions: dict[str, Any]
 ) -> bytes | None:
     """The read answered by ONE planned SQL statement, or None for the normal path."""
     if wants_trace(context):
@@ -293,7 +353,7 @@ async def planned_response(
     async with context.engine.connect() as connection:
         data = (await connection.execute(compiled.statement)).scalar_one()
     context.root_fields, context.operation_type = names, OperationType.QUERY
-    return b'{"data":' + data.encode() + b"}"
+    return b'{"data":' + data.encode() + b',"extensions":' + orjson.dumps(extensions) + b"}"
 
 
 COMPILED_PLANS: dict[tuple[Any, ...], planner.CompiledPlan] = {}
@@ -397,6 +457,8 @@ def create_app(
     app.state.schema = schema or default_schema
     app.state.settings = chosen_settings
     app.state.throttle = explorer.Throttle()
+    app.state.limits = guard.Limits()
+    app.state.rate_limiter = guard.RateLimiter(chosen_settings.redis_url)
     app.state.key_origins = delivery.KeyOrigins()
     app.state.head_revision = migrate.head_revision()
     return app

@@ -45,6 +45,8 @@ class Settings:
     session_max_age: int = 8 * 3600
     secure_cookies: bool = False
     response_cache: bool = True
+    rate_limit: bool = True
+    """Cost-point budgets per caller and minute (guard.py); `UPL_RATE_LIMIT=0` turns them off."""
     planner: bool = True
     """Answer plannable reads with one SQL statement (schema/planner.py); `UPL_PLANNER=0` turns it off."""
     cache_max_age: int = 60
@@ -82,6 +84,7 @@ class Settings:
             secure_cookies=_flag("UPL_SECURE_COOKIES", default=production),
             response_cache=_flag("UPL_RESPONSE_CACHE", default=True),
             planner=_flag("UPL_PLANNER", default=True),
+            rate_limit=_flag("UPL_RATE_LIMIT", default=True),
             cache_max_age=int(os.environ.get("UPL_CACHE_MAX_AGE", "60")),
             cache_max_age_by_field=_field_ages(os.environ.get("UPL_CACHE_MAX_AGE_BY_FIELD", "")),
             redis_url=os.environ.get("REDIS_URL") or None,

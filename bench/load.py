@@ -320,7 +320,7 @@ def ours(workers: int, url: str) -> Server:
         "warning",
         "--no-access-log",
     ]
-    env = {"DATABASE_URL": url, "UPL_RESPONSE_CACHE": "0", "UPL_ENV": "demo"}
+    env = {"DATABASE_URL": url, "UPL_RESPONSE_CACHE": "0", "UPL_RATE_LIMIT": "0", "UPL_ENV": "demo"}
     return Server(
         f"ours, {workers} worker{'s' if workers > 1 else ''}", command, env, f"http://127.0.0.1:{port}/graphql"
     )

@@ -259,7 +259,7 @@ async def test_company_space_project_event_links(api: Api) -> None:
     held = [s for s in data["spaces"]["nodes"] if s["events"]["nodes"]]
     assert held and all(e["venue"]["space"]["id"] == s["id"] for s in held for e in s["events"]["nodes"])
     projects = await api.query(
-        "{ projects(first: 100) { nodes { id partners { nodes { id projects(first: 100) "
+        "{ projects(first: 60) { nodes { id partners(first: 10) { nodes { id projects(first: 30) "
         "{ nodes { id } } } } events { nodes { project { id } } } } } }"
     )
     for project in projects["projects"]["nodes"]:
