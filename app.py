@@ -23,9 +23,11 @@ from graphql import OperationType as GraphQLOperationType
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.execution import ExecutionResult, PreExecutionError
@@ -394,6 +396,36 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"status": "ready", "migration": current})
 
 
+class SecurityHeaders:
+    """Security headers on every response (pages that need their own CSP set it themselves)."""
+
+    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
+        self.app = app
+        self.headers = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"x-frame-options", b"DENY"),
+            (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+            (b"cross-origin-resource-policy", b"cross-origin"),
+        ]
+        if hsts:
+            self.headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(name, value) for name, value in self.headers if name not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 async def refuse_unsafe_production(settings: Settings, engine: AsyncEngine) -> None:
     """In production: no default secret (Settings.check) and no account with the demo password."""
     settings.check()
@@ -452,6 +484,7 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
         ],
+        middleware=[Middleware(SecurityHeaders, hsts=chosen_settings.secure_cookies)],
         lifespan=lifespan,
     )
     app.state.schema = schema or default_schema

@@ -41,6 +41,10 @@ def resolve_database_url(data_dir: Path | None = None) -> str:
     return to_asyncpg_url(start_embedded_server(data_dir))
 
 
+STATEMENT_TIMEOUT_MS = int(os.environ.get("UPL_STATEMENT_TIMEOUT_MS", "5000"))
+"""No statement may pin a connection (and a worker) longer than this."""
+
+
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     """An async engine for `url`; a small pool is right for 2 cores (see bench/)."""
     return create_async_engine(
@@ -49,6 +53,7 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_recycle=1800,
+        connect_args={"server_settings": {"statement_timeout": str(STATEMENT_TIMEOUT_MS)}},
     )
 
 
