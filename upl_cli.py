@@ -95,6 +95,14 @@ def cmd_db(args: argparse.Namespace) -> None:
             sys.exit(f"upl db seed: {exc}")
     elif args.db_command == "url":
         print(url)
+    elif args.db_command in ("backup", "restore"):
+        from db import backup
+
+        try:
+            getattr(backup, args.db_command)(url, Path(args.file))
+        except backup.BackupError as exc:
+            sys.exit(f"upl db {args.db_command}: {exc}")
+        print(f"{args.db_command} done: {args.file}")
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -240,6 +248,10 @@ def main(argv: list[str] | None = None) -> None:
     seed_parser.add_argument("--synthetic", action="store_true", help="a large generated data set")
     seed_parser.add_argument("--companies", type=int, default=1000, help="size of the synthetic data set")
     db_commands.add_parser("url", help="print the database URL in use (starts the embedded server)")
+    backup_parser = db_commands.add_parser("backup", help="pg_dump the database to FILE (custom format)")
+    backup_parser.add_argument("file")
+    restore_parser = db_commands.add_parser("restore", help="pg_restore FILE into the (empty) database")
+    restore_parser.add_argument("file")
     db.set_defaults(func=cmd_db)
 
     schema_parser = commands.add_parser("schema", help="print the GraphQL SDL")
