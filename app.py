@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import logging
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -21,6 +23,7 @@ import strawberry
 from graphql import DocumentNode, FragmentDefinitionNode, GraphQLError, get_operation_ast, parse, validate
 from graphql import OperationType as GraphQLOperationType
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -44,9 +47,11 @@ from resolvers.accounts import Viewer
 from schema import permissions, planner
 from schema import schema as default_schema
 from schema.base import Context
+from schema.errors import database_trouble
 from schema.subgraph import wants_trace
 from settings import DEMO_PASSWORD, Settings, SettingsError
 
+logger = logging.getLogger("upl.app")
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 
@@ -396,6 +401,20 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"status": "ready", "migration": current})
 
 
+async def database_failure(request: Request, exc: Exception) -> Response:
+    """Outside GraphQL execution (auth, the planner, the cache check): a 503 while the database
+    is away, never a traceback."""
+    trouble = database_trouble(exc)
+    if trouble is None:
+        error_id = uuid.uuid4().hex[:12]
+        logger.error("internal error %s on %s", error_id, request.url.path, exc_info=exc)
+        code, message, status = "INTERNAL_SERVER_ERROR", f"Internal server error (error ID {error_id}).", 500
+    else:
+        code, message, status = trouble[0], trouble[1], 503 if trouble[0] == "SERVICE_UNAVAILABLE" else 504
+    body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+    return Response(body, status_code=status, media_type=JSON, headers={"Retry-After": "5"} if status == 503 else None)
+
+
 class SecurityHeaders:
     """Security headers on every response (pages that need their own CSP set it themselves)."""
 
@@ -485,6 +504,7 @@ def create_app(
             Route("/readyz", readyz, methods=["GET"]),
         ],
         middleware=[Middleware(SecurityHeaders, hsts=chosen_settings.secure_cookies)],
+        exception_handlers={OSError: database_failure, SQLAlchemyError: database_failure},
         lifespan=lifespan,
     )
     app.state.schema = schema or default_schema
