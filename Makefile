@@ -8,7 +8,7 @@ NODE_STAMP := $(HARNESS)/node_modules/.installed
 STATIC_STAMP := static/node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint typecheck pytest schema schema-check schema-release lock bench bench-inprocess fuzz clean
+.PHONY: run test lint typecheck pytest schema schema-check schema-release lock bench bench-inprocess fuzz soak clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -61,6 +61,10 @@ schema-release: schema
 # A longer fuzzing run (make test runs 40 examples per role).
 fuzz: $(STAMP) $(NODE_STAMP) $(STATIC_STAMP)
 	UPL_FUZZ_EXAMPLES=$${EXAMPLES:-1000} $(BIN)/pytest tests/test_fuzz_and_security.py -k generated -q
+
+# Reads and concurrent edits under uvicorn with 2 workers, then an audit of every write (60 s).
+soak: $(STAMP)
+	$(BIN)/python -m bench.soak
 
 # The load benchmark against PostGraphile 4 (several minutes; not part of `make test`).
 bench: $(STAMP)

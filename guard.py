@@ -3,7 +3,8 @@
 * Limits on the document: size in bytes, lexical tokens, depth, aliases, root fields,
   directives per field; each refusal is a GraphQL error naming the limit, the value and the cap,
   with its own code (DOCUMENT_SIZE_LIMIT, TOKEN_LIMIT, DEPTH_LIMIT, ALIAS_LIMIT, ROOT_FIELD_LIMIT,
-  DIRECTIVE_LIMIT, COST_LIMIT, BATCH_LIMIT).
+  DIRECTIVE_LIMIT, DUPLICATE_FIELD_LIMIT, COST_LIMIT, BATCH_LIMIT). Fragment cycles and unknown
+  fragments are left to validation, which rejects them.
 * Query cost, as GitHub's node limit: a connection costs the nodes it may return (its
   `first`/`last`, default page size when absent, times the connections above it), any other
   object costs 1 each time it can occur. The cap depends on the role (anonymous 25,000, partner
@@ -16,6 +17,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +72,7 @@ class Limits:
     max_aliases: int = 30
     max_root_fields: int = 20
     max_directives_per_field: int = 5
+    max_duplicate_fields: int = 5
     max_batch: int = 1
 
 
@@ -159,6 +162,13 @@ def walk(
     limits: Limits,
     seen: frozenset[str],
 ) -> None:
+    keys = Counter((s.alias or s.name).value for s in selection_set.selections if isinstance(s, FieldNode))
+    if keys and max(keys.values()) > limits.max_duplicate_fields:
+        key, times = keys.most_common(1)[0]
+        raise LimitError(
+            "DUPLICATE_FIELD_LIMIT",
+            f"`{key}` is selected {times} times in one selection set; the limit is {limits.max_duplicate_fields}.",
+        )
     for selection in selection_set.selections:
         if isinstance(selection, FieldNode):
             if len(selection.directives or ()) > limits.max_directives_per_field:

@@ -73,7 +73,13 @@ def cmd_serve(args: argparse.Namespace) -> None:
         asyncio.run(_demo_accounts(url))
     print(f"UPL GraphQL on http://{args.host}:{args.port}/graphql", flush=True)
     uvicorn.run(
-        "app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers, log_level=args.log_level
+        "app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        timeout_graceful_shutdown=10,  # SIGTERM: stop accepting, finish in-flight requests for up to 10 s
     )
 
 

@@ -29,6 +29,16 @@ def code_of(response: httpx.Response) -> str:
             "21 root fields; the limit is 20",
         ),
         ("{ __typename " + "@include(if: true) " * 6 + "}", "DIRECTIVE_LIMIT", "6 directives; the limit is 5"),
+        (
+            "{ ortsteile { " + "name " * 6 + "} }",
+            "DUPLICATE_FIELD_LIMIT",
+            "selected 6 times in one selection set; the limit is 5",
+        ),
+        (
+            "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } }",
+            "DEPTH_LIMIT",
+            "the limit is 12",
+        ),
         ("{ a " + "a " * 5001 + "}", "TOKEN_LIMIT", "limit is 5000"),
         ("{ __typename }" + " " * 40_000, "DOCUMENT_SIZE_LIMIT", "the limit is 32768"),
         (
