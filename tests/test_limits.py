@@ -121,3 +121,24 @@ async def test_rate_limit_shared_in_redis(demo_database_url: str) -> None:
     for client, lifespan in zip(clients, lifespans, strict=True):
         await client.aclose()
         await lifespan.__aexit__(None, None, None)
+
+
+async def test_statement_timeout_is_a_clear_error(synthetic_database_url: str) -> None:
+    """One slow statement cannot pin a worker: it is stopped and the client told so (TIMEOUT)."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from db.engine import to_asyncpg_url
+
+    engine = create_async_engine(
+        to_asyncpg_url(synthetic_database_url), connect_args={"server_settings": {"statement_timeout": "1"}}
+    )
+    app = create_app(engine=engine, settings=NO_RESPONSE_CACHE)
+    query = "{ networks(first: 100) { nodes { members(first: 100) { totalCount nodes { name } } } } }"
+    transport = httpx.ASGITransport(app=app)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.post("/graphql", json={"query": query}, headers={"accept": "application/json"})
+    await engine.dispose()
+    assert response.status_code in (200, 504)
+    codes = {e["extensions"]["code"] for e in response.json()["errors"]}
+    assert codes == {"TIMEOUT"}, response.text[:300]
+    assert "SELECT" not in response.text
