@@ -1,7 +1,7 @@
 """Database URLs and engines.
 
 Reads run on an AUTOCOMMIT view of the engine: no BEGIN/ROLLBACK round trips around a SELECT.
-Writes (later issues) use `engine.begin()` for one transaction per mutation.
+Writes use `engine.begin()`: one transaction per mutation (resolvers/editing.py).
 """
 
 from __future__ import annotations
