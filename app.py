@@ -16,6 +16,7 @@ import json
 import logging
 import uuid
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 from typing import Any
 
 import orjson
@@ -227,7 +228,7 @@ async def graphql_endpoint(request: Request) -> Response:
     cost_extension = {"cost": {"requested": cost, "limit": cap}}
 
     cache_key, generations_before = None, None
-    if settings.response_cache and not viewer.is_staff:
+    if settings.response_cache and not viewer.is_staff and not wants_trace(SimpleNamespace(request=request)):
         cache_key = delivery.cache_key(query, params, viewer, media_type)
         cached = await cached_response(request, cache_key)
         if cached is not None:

@@ -347,3 +347,10 @@ async def test_readme_sync_query_runs(cached_api: Api) -> None:
     (block,) = re.findall(r"```graphql\n(.*?)```", readme, flags=re.S)
     data = await cached_api.query(block, {"since": None})
     assert data["changes"]["nodes"] and data["changes"]["endCursor"]
+
+
+async def test_federated_tracing_is_never_served_from_the_cache(cached_api: Api) -> None:
+    query = "{ networks(first: 4) { nodes { name } } }"
+    await cached_api.query(query)  # fills the cache
+    traced = await cached_api.post(query, headers={"apollo-federation-include-trace": "ftv1"})
+    assert traced.json()["extensions"]["ftv1"]
