@@ -16,7 +16,6 @@ import json
 import logging
 import uuid
 from collections.abc import AsyncIterator
-from types import SimpleNamespace
 from typing import Any
 
 import orjson
@@ -228,32 +227,14 @@ async def graphql_endpoint(request: Request) -> Response:
     cost_extension = {"cost": {"requested": cost, "limit": cap}}
 
     cache_key, generations_before = None, None
-    if settings.response_cache and not viewer.is_staff and not wants_trace(SimpleNamespace(request=request)):
+    if settings.response_cache and not viewer.is_staff and not wants_trace(request):
         cache_key = delivery.cache_key(query, params, viewer, media_type)
-        cached = await cached_response(request, cache_key)
+        generations_before = await delivery.current_generations(request.app.state.engine)
+        cached = await cached_response(request, cache_key, generations_before)
         if cached is not None:
             headers = {**cors, "Cache-Control": delivery.cache_control(viewer, cached.max_age, False)}
             return delivery.conditional(request, cached.body, cached.media_type, headers)
-        generations_before = await delivery.current_generations(request.app.state.engine)
 
-    if settings.planner:
-        planned_context = Context(
-            engine=request.app.state.read_engine,
-            viewer=viewer,
-            request=request,
-            tables_read=set() if cache_key else None,
-            portal_url=settings.portal_url,
-        )
-        planned = await planned_response(schema, query, params, planned_context, cost_extension)
-        if planned is not None:
-            return await respond(
-                request, planned, planned_context, media_type, viewer, cors, cache_key, generations_before
-            )
-
-    allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
-    csrf_missing = viewer.csrf_token is not None and not explorer.csrf_ok(request, viewer)
-    if csrf_missing:
-        allowed = {OperationType.QUERY}
     context = Context(
         engine=request.app.state.read_engine,
         write_engine=request.app.state.engine,
@@ -262,6 +243,15 @@ async def graphql_endpoint(request: Request) -> Response:
         tables_read=set() if cache_key else None,
         portal_url=settings.portal_url,
     )
+    if settings.planner:
+        planned = await planned_response(schema, query, params, context, cost_extension)
+        if planned is not None:
+            return await respond(request, planned, context, media_type, viewer, cors, cache_key, generations_before)
+
+    allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
+    csrf_missing = viewer.csrf_token is not None and not explorer.csrf_ok(request, viewer)
+    if csrf_missing:
+        allowed = {OperationType.QUERY}
     try:
         result = await schema.execute(
             query,
@@ -328,7 +318,7 @@ async def planned_response(
     schema: strawberry.Schema, query: str, params: dict[str, Any], context: Context, extensions: dict[str, Any]
 ) -> bytes | None:
     """The read answered by ONE planned SQL statement, or None for the normal path."""
-    if wants_trace(context):
+    if wants_trace(context.request):
         return None  # a gateway asked for federated tracing: that needs per-field execution
     document = validated(schema, query)
     if document is None:
@@ -369,13 +359,12 @@ COMPILED_PLANS: dict[tuple[Any, ...], planner.CompiledPlan] = {}
 MAX_COMPILED_PLANS = 2048
 
 
-async def cached_response(request: Request, key: str) -> delivery.CachedResponse | None:
-    """The cached response for `key`, if every table it read is still at the same generation."""
+async def cached_response(request: Request, key: str, current: dict[str, int]) -> delivery.CachedResponse | None:
+    """The cached response for `key`, if every table it read is still at the `current` generation."""
     raw = await request.app.state.response_store.get(key)
     if raw is None:
         return None
     entry = delivery.CachedResponse.decode(raw)
-    current = await delivery.current_generations(request.app.state.engine)
     if tuple(current.get(t, 0) for t in entry.tables) != entry.generations:
         return None
     return entry

@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from db import models
-from resolvers.accounts import Viewer, api_keys
+from resolvers.accounts import Viewer, api_keys, sha256
 
 generations = models.table_of(models.DataGeneration)
 persisted = models.table_of(models.PersistedOperation)
@@ -40,10 +40,6 @@ persisted = models.table_of(models.PersistedOperation)
 APQ_TTL = 24 * 3600
 CACHE_TTL = 3600
 UNCACHED_ROOT_FIELDS = frozenset({"changes", "changesHead", "_service", "_entities"})
-
-
-def sha256_hex(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 # --- stores ---------------------------------------------------------------------------------
@@ -142,7 +138,7 @@ async def resolve_document(request: Request, params: dict[str, Any], viewer: Vie
             raise PersistedQueryError("`persistedQuery.sha256Hash` must be a SHA-256 in hex.", "BAD_REQUEST", 400)
         digest = digest.lower()
         if query is not None:
-            if sha256_hex(query) != digest:
+            if sha256(query) != digest:
                 raise PersistedQueryError("The query does not match its sha256Hash.", "BAD_REQUEST", 400)
             await store.set("apq:" + digest, query.encode(), APQ_TTL)
         else:
@@ -152,7 +148,7 @@ async def resolve_document(request: Request, params: dict[str, Any], viewer: Vie
                 raise PersistedQueryError("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
     if query is None:
         raise PersistedQueryError("No GraphQL query found: pass `query` as a string.", "BAD_REQUEST", 400)
-    if viewer.trusted_documents_only and await trusted_document(engine, digest or sha256_hex(query)) is None:
+    if viewer.trusted_documents_only and await trusted_document(engine, digest or sha256(query)) is None:
         raise PersistedQueryError(
             "This key may only send the operations registered for it (trusted documents).", "FORBIDDEN", 403
         )

@@ -205,12 +205,15 @@ async def create_key(
     return NewKey(id=key_id, prefix=prefix, key=key)
 
 
-async def list_keys(engine: AsyncEngine) -> list[Any]:
+async def list_keys(engine: AsyncEngine, key_id: int | None = None) -> list[Any]:
+    """All keys (or the one with `key_id`), with their user's name."""
     statement = (
         select(api_keys, users.c.username)
         .select_from(api_keys.outerjoin(users, users.c.id == api_keys.c.user_id))
         .order_by(api_keys.c.created_at, api_keys.c.id)
     )
+    if key_id is not None:
+        statement = statement.where(api_keys.c.id == key_id)
     async with engine.connect() as connection:
         return list((await connection.execute(statement)).all())
 
@@ -338,9 +341,13 @@ def audit_conditions(
     return conditions
 
 
-async def list_users(engine: AsyncEngine) -> list[Any]:
+async def list_users(engine: AsyncEngine, username: str | None = None) -> list[Any]:
+    """All accounts (or the one named `username`)."""
+    statement = select(users).order_by(users.c.username)
+    if username is not None:
+        statement = statement.where(users.c.username == username)
     async with engine.connect() as connection:
-        return list((await connection.execute(select(users).order_by(users.c.username))).all())
+        return list((await connection.execute(statement)).all())
 
 
 # --- trusted documents ----------------------------------------------------------------------
@@ -352,7 +359,7 @@ async def register_operation(engine: AsyncEngine, document: str, name: str | Non
     """Trust a GraphQL document (keys with `trusted_documents_only` may send only these)."""
     from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-    digest = hashlib.sha256(document.encode()).hexdigest()
+    digest = sha256(document)
     statement = pg_insert(persisted_operations).values(sha256=digest, name=name, document=document, trusted=True)
     async with engine.begin() as connection:
         await connection.execute(

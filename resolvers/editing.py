@@ -441,11 +441,6 @@ async def set_published(ctx: DataContext, spec: EditSpec, pk: int, version: int 
     return await _transaction(ctx, work)
 
 
-async def in_transaction(ctx: DataContext, work: Callable[[AsyncConnection], Any]) -> Result:
-    """Any other write (memberships, partners): `work` raises `Invalid` to roll back."""
-    return await _transaction(ctx, work)
-
-
 async def touch(connection: AsyncConnection, entity: Entity, pk: int) -> None:
     """A change to a row's links counts as a change of the row (new version, new updated_at)."""
     table = entity.table

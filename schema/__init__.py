@@ -13,6 +13,7 @@ from enum import Enum
 from typing import Annotated, Any, Union
 
 import strawberry
+from strawberry.extensions import ValidationCache
 from strawberry.tools import merge_types
 
 from db.enums import Ortsteil as OrtsteilKey
@@ -181,7 +182,11 @@ def compose(domains: Sequence[Domain] = ALL_DOMAINS) -> SubgraphSchema:
     return SubgraphSchema(
         query=query,
         mutation=mutation,
-        extensions=[ErrorCodes, RootFieldPolicy],
+        extensions=[
+            ErrorCodes,
+            RootFieldPolicy,
+            lambda: ValidationCache(maxsize=1024),
+        ],
         federation_version=FEDERATION_VERSION,
     )
 

@@ -193,7 +193,7 @@ class AccountMutations:
             await accounts.create_user(engine, input.username, input.password, input.role)
         except AccountError as exc:
             return UserPayload(user_errors=account_error("username", exc))
-        row = next(r for r in await accounts.list_users(engine) if r.username == input.username)
+        (row,) = await accounts.list_users(engine, input.username)
         return UserPayload(user=User.of(row))
 
     @strawberry.mutation(description="Create an API key; the payload holds the key, once.", directives=ADMIN_ONLY)
@@ -204,7 +204,7 @@ class AccountMutations:
             new = await accounts.create_key(engine, input.name, input.role, input.username, input.origins)
         except AccountError as exc:
             return ApiKeyCreatePayload(user_errors=account_error("name", exc))
-        row = next(r for r in await accounts.list_keys(engine) if r.id == new.id)
+        (row,) = await accounts.list_keys(engine, new.id)
         return ApiKeyCreatePayload(api_key=ApiKey.of(row), key=new.key)
 
     @strawberry.mutation(description="Revoke an API key by its prefix.", directives=ADMIN_ONLY)

@@ -30,8 +30,8 @@ FEDERATION_VERSION: Final = "2.11"
 _tracing: ContextVar[bool] = ContextVar("ftv1_tracing", default=False)
 
 
-def wants_trace(context: Any) -> bool:
-    request = getattr(context, "request", None)
+def wants_trace(request: Any | None) -> bool:
+    """Did a gateway ask for federated tracing (`apollo-federation-include-trace: ftv1`)?"""
     if request is None:
         return False
     return bool(request.headers.get(FTV1_HEADER, "").lower() == FTV1_HEADER_VALUE)
@@ -72,7 +72,7 @@ class SubgraphSchema(strawberry.federation.Schema):
         allowed_operation_types: Iterable[OperationType] | None = None,
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
-        token = _tracing.set(wants_trace(context_value))
+        token = _tracing.set(wants_trace(getattr(context_value, "request", None)))
         try:
             return await super().execute(
                 query,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-import socket
 import threading
 import time
 import uuid
@@ -25,6 +24,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import create_app
+from bench.load import free_port
 from db import migrate, seed
 from db.embedded import start_embedded_server
 from db.engine import create_engine, to_libpq_url
@@ -211,9 +211,7 @@ class LiveServer:
 
     def __init__(self, database_url: str, settings: Settings = NO_RESPONSE_CACHE) -> None:
         self.app = create_app(database_url, settings=settings)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)

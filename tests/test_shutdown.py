@@ -12,13 +12,8 @@ import time
 
 import httpx
 
+from bench.load import free_port
 from tests.conftest import ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_sigterm_finishes_the_request_in_flight(demo_database_url: str) -> None:
