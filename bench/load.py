@@ -10,7 +10,8 @@
    ours under uvicorn with 1 and 2 workers (planner on, response cache off: the engine is
    measured, not the cache) and PostGraphile (one Node process).
 4. Reported: requests/s, p50/p90/p99 latency, SQL statements per request (ours: counted on the
-   engine in-process; PostGraphile: from pg_stat_statements when the server loads it), peak RSS.
+   engine in-process; PostGraphile: counted in its own debug log of the statements it sends),
+   peak RSS.
    Results go to bench/results/latest.{json,md,png}.
 
 Environment: BENCH_COMPANIES, BENCH_DURATION (s, default 20), BENCH_WARMUP (s, default 5),
@@ -66,7 +67,7 @@ CREATE VIEW postgraphile.industry_classes AS SELECT code, title, section FROM pu
 CREATE VIEW postgraphile.networks AS
   SELECT id, slug, name, kind, founded_on FROM public.networks WHERE published AND deleted_at IS NULL;
 CREATE VIEW postgraphile.network_memberships AS
-  SELECT m.network_id, m.company_id, m.role, m.member_since FROM public.network_memberships m
+  SELECT m.network_id, m.company_id, m.role, m.member_since, m.company_name FROM public.network_memberships m
   JOIN public.companies c ON c.id = m.company_id AND c.published AND c.deleted_at IS NULL;
 CREATE VIEW postgraphile.events AS
   SELECT id, slug, title, kind, status, starts_at, ends_at, venue_name, street, postal_code,
@@ -87,6 +88,9 @@ class Query:
     peer: str | None
     ours_variables: dict[str, Any] | None = None
     peer_variables: dict[str, Any] | None = None
+    same_answer: bool = False
+    """Both servers must return the same values in the same order (checked before the runs)."""
+    in_mix: bool = True
 
 
 def mix(now: str, deep_cursor: str, peer_deep_cursor: str, company_id: int, company_gid: str) -> list[Query]:
@@ -104,7 +108,7 @@ def mix(now: str, deep_cursor: str, peer_deep_cursor: str, company_id: int, comp
             "b network page",
             """query($now: DateTime!) { network(slug: "netzwerk-1") { name members(first: 20) { nodes { name } }
                  events(first: 10, filter: { startsAfter: $now }) { nodes { title startsAt venue { name address { street } } } } } }""",
-            """{ networkBySlug(slug: "netzwerk-1") { name networkMembershipsByNetworkId(first: 20) { nodes { companyByCompanyId { name } } }
+            """{ networkBySlug(slug: "netzwerk-1") { name networkMembershipsByNetworkId(first: 20, orderBy: [COMPANY_NAME_ASC, COMPANY_ID_ASC]) { nodes { companyByCompanyId { name } } }
                  eventsByNetworkId(first: 10, orderBy: STARTS_AT_ASC) { nodes { title startsAt venueName street } } } }""",
             {"now": now},
         ),
@@ -112,8 +116,9 @@ def mix(now: str, deep_cursor: str, peer_deep_cursor: str, company_id: int, comp
             "c nested 50x20x10",
             """{ networks(first: 50) { nodes { name members(first: 20) { edges { role node { name
                  events(first: 10) { nodes { title startsAt } } } } } } } }""",
-            """{ allNetworks(first: 50, orderBy: NAME_ASC) { nodes { name networkMembershipsByNetworkId(first: 20) { nodes { role
+            """{ allNetworks(first: 50, orderBy: NAME_ASC) { nodes { name networkMembershipsByNetworkId(first: 20, orderBy: [COMPANY_NAME_ASC, COMPANY_ID_ASC]) { nodes { role
                  companyByCompanyId { name eventsByHostCompanyId(first: 10, orderBy: STARTS_AT_ASC) { nodes { title startsAt } } } } } } } }""",
+            same_answer=True,
         ),
         Query(
             "d newsletter",
@@ -139,6 +144,12 @@ def mix(now: str, deep_cursor: str, peer_deep_cursor: str, company_id: int, comp
             """{ search(query: "Netzwerk Lichtenberg", first: 20) { __typename ... on Company { name } ... on Network { name }
                  ... on Event { title } } }""",
             None,
+        ),
+        Query(
+            "g first page",
+            """{ companies(first: 50) { pageInfo { endCursor } nodes { name } } }""",
+            """{ allCompanies(first: 50, orderBy: NAME_ASC) { pageInfo { endCursor } nodes { name } } }""",
+            in_mix=False,
         ),
         Query(
             "g deep page (200)",
@@ -263,16 +274,17 @@ def wait_for(url: str, body: dict[str, Any], timeout: float = 60) -> None:
 
 
 class Server:
-    def __init__(self, name: str, command: list[str], env: dict[str, str], url: str) -> None:
+    def __init__(self, name: str, command: list[str], env: dict[str, str], url: str, log: Path | None = None) -> None:
         self.name, self.url = name, url
-        self.process = subprocess.Popen(
-            command,
-            env={**os.environ, **env},
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
+        with open(log or os.devnull, "ab") as stderr:
+            self.process = subprocess.Popen(
+                command,
+                env={**os.environ, **env},
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                start_new_session=True,
+            )
         wait_for(url, {"query": "{ __typename }"})
 
     def peak_rss_mb(self) -> float:
@@ -326,7 +338,8 @@ def ours(workers: int, url: str) -> Server:
     )
 
 
-def postgraphile(url: str) -> Server:
+def postgraphile(url: str, log: Path | None = None) -> Server:
+    """PostGraphile 4 on the view schema; with `log`, every SQL statement it sends goes there."""
     port = free_port()
     binary = PEERS / "node_modules" / ".bin" / "postgraphile"
     command = [
@@ -344,7 +357,29 @@ def postgraphile(url: str) -> Server:
         "--no-ignore-rbac",
         "--disable-default-mutations",
     ]
-    return Server("PostGraphile 4", command, {"NODE_ENV": "production"}, f"http://127.0.0.1:{port}/graphql")
+    env = {"NODE_ENV": "production", **({"DEBUG": "postgraphile:postgres"} if log else {})}
+    return Server("PostGraphile 4", command, env, f"http://127.0.0.1:{port}/graphql", log)
+
+
+def peer_statements_per_request(url: str, queries: list[Query]) -> dict[str, int]:
+    """PostGraphile's SQL statements per request, counted in its own debug log of every statement
+    (the machine's PostgreSQL does not preload pg_stat_statements)."""
+    statement = re.compile(rb"^\d{4}-\d\d-\d\dT[\d:.]+Z postgraphile:postgres ", re.M)
+    with tempfile.TemporaryDirectory() as directory:
+        log = Path(directory) / "postgraphile.log"
+        server = postgraphile(url, log)
+        try:
+            result = {}
+            for query in queries:
+                if query.peer is None:
+                    continue
+                before = len(statement.findall(log.read_bytes()))
+                for _ in range(3):
+                    httpx.post(server.url, json={"query": query.peer, "variables": query.peer_variables}, timeout=60)
+                result[query.name] = round((len(statement.findall(log.read_bytes())) - before) / 3)
+            return result
+        finally:
+            server.stop()
 
 
 @dataclass
@@ -397,10 +432,25 @@ def wrk(url: str, body: dict[str, Any] | list[dict[str, Any]], seconds: int) -> 
     }
 
 
-def check_answer(url: str, body: dict[str, Any], name: str) -> None:
+def check_answer(url: str, body: dict[str, Any], name: str) -> list[Any]:
+    """The answer's values in document order (times as UTC instants); exits on any error."""
     response = httpx.post(url, json=body, timeout=60).json()
     if "errors" in response:
         raise SystemExit(f"{name} failed on {url}: {response['errors'][0]['message']}")
+    return list(leaves(response["data"]))
+
+
+def leaves(value: Any) -> Any:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from leaves(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from leaves(item)
+    elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)", value):
+        yield dt.datetime.fromisoformat(value).astimezone(dt.UTC)
+    else:
+        yield value
 
 
 def main() -> None:
@@ -425,10 +475,13 @@ def main() -> None:
     if wanted:
         queries = [q for q in queries if q.name.split(" ")[0] in wanted or q.name in wanted]
     statements = statements_per_request(url, queries)
-    both_sides = [q for q in queries if q.peer is not None]
+    peer_statements = peer_statements_per_request(url, queries)
+    both_sides = [q for q in queries if q.peer is not None and q.in_mix]
     mixed = Query("mix (a-e, g)", "", "")
     statements[mixed.name] = round(sum(statements[q.name] for q in both_sides) / len(both_sides))
+    peer_statements[mixed.name] = round(sum(peer_statements[q.name] for q in both_sides) / len(both_sides))
     runs: list[Run] = []
+    answers: dict[str, list[list[Any]]] = {}
     for query in [*queries, mixed]:
         for make in (lambda: ours(1, url), lambda: postgraphile(url), lambda: ours(2, url)):
             server = make()
@@ -450,7 +503,13 @@ def main() -> None:
                         if is_peer
                         else {"query": query.ours, "variables": query.ours_variables}
                     )
-                    check_answer(server.url, body, query.name)
+                    answers.setdefault(query.name, []).append(check_answer(server.url, body, query.name))
+                    if (
+                        query.same_answer
+                        and len(answers[query.name]) == 2
+                        and len(set(map(repr, answers[query.name]))) != 1
+                    ):
+                        raise SystemExit(f"{query.name}: PostGraphile and this service answer differently")
                 wrk(server.url, body, WARMUP)
                 figures = wrk(server.url, body, DURATION)
                 run = Run(
@@ -461,7 +520,7 @@ def main() -> None:
                     figures["p90"],
                     figures["p99"],
                     int(figures["errors"]),
-                    None if is_peer else statements[query.name],
+                    peer_statements[query.name] if is_peer else statements[query.name],
                     server.peak_rss_mb(),
                 )
                 runs.append(run)

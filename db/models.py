@@ -20,6 +20,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Enum,
+    FetchedValue,
     ForeignKey,
     Identity,
     Index,
@@ -166,6 +167,7 @@ class Company(Timestamped, AddressColumns, Base):
         CheckConstraint("founded_year BETWEEN 1700 AND 2100", name="founded_year_range"),
         CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug_format"),
         Index("ix_companies_name_id", "name", "id"),
+        Index("ix_companies_ortsteil_name_id", "ortsteil_key", "name", "id"),
         Index("ix_companies_created_at_id", "created_at", "id"),
         Index("ix_companies_updated_at_id", "updated_at", "id"),
         Index("ix_companies_search", "search_vector", postgresql_using="gin"),
@@ -259,11 +261,17 @@ class Network(Timestamped, Base):
 
 class NetworkMembership(Base):
     __tablename__ = "network_memberships"
-    __table_args__ = (Index("ix_network_memberships_company_network", "company_id", "network_id"),)
+    __table_args__ = (
+        Index("ix_network_memberships_company_network", "company_id", "network_id"),
+        Index("ix_network_memberships_network_company_name", "network_id", "company_name", "company_id"),
+    )
     network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"), primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[MembershipRole] = mapped_column(text_enum(MembershipRole, "membership_role"))
     member_since: Mapped[dt.date] = mapped_column(Date)
+    company_name: Mapped[str] = mapped_column(String(200), server_default=FetchedValue())
+    """A copy of the company's name kept by triggers (migration 0005), so "members by name" is read
+    from one index in order instead of joining and sorting every membership of the network."""
 
 
 class ProjectNetwork(Base):

@@ -16,8 +16,8 @@ The same `Entity`/`Link` expressions are what a query planner reuses to compile 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Hashable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -149,7 +149,9 @@ class Link:
 
     `source` is the FROM clause holding both the target table and `parent_column` (the target
     itself for a foreign key on the target; a join with the link table otherwise); `extra`
-    are link-table columns the edges carry (a membership's role and since-date).
+    are link-table columns the edges carry (a membership's role and since-date). `orderings`
+    replace orderings of the target by name with ones on equal link-table columns that an
+    index serves per parent (same name, same values, so the same order and cursors).
     """
 
     name: str
@@ -157,6 +159,12 @@ class Link:
     parent_column: ColumnElement[Any]
     source: FromClause
     extra: tuple[ColumnElement[Any], ...] = ()
+    orderings: Mapping[str, Ordering] = field(default_factory=dict)
+
+    def adapt(self, query: ListQuery) -> ListQuery:
+        """`query` under this link: its ordering read from the link table where one is kept there."""
+        ordering = self.orderings.get(query.ordering.name)
+        return query if ordering is None else replace(query, ordering=ordering)
 
 
 @dataclass(frozen=True)
@@ -225,6 +233,8 @@ async def count_root(ctx: DataContext, entity: Entity, query: ListQuery) -> int:
 
 async def load_linked_page(ctx: DataContext, link: Link, parent_id: int, query: ListQuery) -> Page:
     """The page of `link` under one parent; batched with every sibling parent of this request."""
+
+    query = link.adapt(query)
 
     async def load(parent_ids: list[int]) -> list[Page]:
         parents = func.unnest(ids_param(parent_ids, "parent_ids")).table_valued("parent_id").render_derived()

@@ -60,6 +60,8 @@ NETWORK_MEMBERS = Link(
     parent_column=memberships.c.network_id,
     source=companies.join(memberships, memberships.c.company_id == companies.c.id),
     extra=MEMBERSHIP_EXTRA,
+    # the members of one network by name, in order from ix_network_memberships_network_company_name
+    orderings={"NAME": Ordering("NAME", (OrderKey(memberships.c.company_name), OrderKey(memberships.c.company_id)))},
 )
 
 COMPANY_NETWORKS = Link(

@@ -437,6 +437,8 @@ class Planner:
         except UserInputError as exc:
             raise Unplannable(str(exc)) from exc
         entity, link = listing.entity, listing.link
+        if link is not None:
+            query = link.adapt(query)
         expressions = query.ordering.expressions()
         ascending = query.direction is Direction.ASC
         order = [e.asc() if ascending else e.desc() for e in expressions]

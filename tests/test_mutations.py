@@ -255,6 +255,37 @@ async def test_delete_hides_everywhere_and_admins_restore(staff: Any, edit_api: 
     assert "company_add" in network_actions
 
 
+async def test_members_by_name_follow_a_rename(staff: Any, edit_database_url: str) -> None:
+    """Memberships keep a copy of the company name for their index (migration 0005): filled on
+    insert, updated on rename, so both the planned and the per-field path order by the new name."""
+    company = (await create_company(staff, "Zzz Letzte Werkstatt GmbH"))["company"]
+    network = (await staff("{ networks(first: 1) { nodes { id } } }"))["networks"]["nodes"][0]
+    added = await staff(
+        "mutation($input: NetworkMemberAddInput!) { networkMemberAdd(input: $input) { userErrors { code } } }",
+        {"input": {"networkId": network["id"], "companyId": company["id"]}},
+    )
+    assert added["networkMemberAdd"]["userErrors"] == []
+    planned = "query($id: ID!) { node(id: $id) { ... on Network { members(first: 100) { nodes { id name } } } } }"
+    # calendarUrl is not planned: the same members through the DataLoader path
+    per_field = (
+        "query($id: ID!) { node(id: $id) { ... on Network { calendarUrl members(first: 100) { nodes { id name } } } } }"
+    )
+    for query in (planned, per_field):
+        names = [n["name"] for n in (await staff(query, {"id": network["id"]}))["node"]["members"]["nodes"]]
+        assert names[-1] == "Zzz Letzte Werkstatt GmbH"
+
+    renamed = await staff(
+        "mutation($input: CompanyUpdateInput!) { companyUpdate(input: $input) { userErrors { code } } }",
+        {"input": {"id": company["id"], "version": 1, "name": "Aaa Erste Werkstatt GmbH"}},
+    )
+    assert renamed["companyUpdate"]["userErrors"] == []
+    for query in (planned, per_field):
+        nodes = (await staff(query, {"id": network["id"]}))["node"]["members"]["nodes"]
+        assert nodes[0] == {"id": company["id"], "name": "Aaa Erste Werkstatt GmbH"}
+    stale = "SELECT count(*) FROM network_memberships m JOIN companies c ON c.id = m.company_id WHERE m.company_name <> c.name"
+    assert await db_value(edit_database_url, stale) == 0
+
+
 async def test_publish_and_unpublish(staff: Any, edit_api: Api) -> None:
     company = (await create_company(staff, "Versteckt GmbH", published=False))["company"]
     assert company["published"] is False
