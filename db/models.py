@@ -32,6 +32,7 @@ from sqlalchemy import (
     Table,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -119,6 +120,12 @@ def address_checks() -> tuple[CheckConstraint, ...]:
     )
 
 
+def nullable_ordering_index(name: str, column: str, fill: str) -> Index:
+    """The index of an ordering on a nullable column, on the very expressions that
+    resolvers/pagination.py sorts by: `(col IS NULL, coalesce(col, fill), id)`."""
+    return Index(name, text(f"({column} IS NULL)"), text(f"coalesce({column}, {fill})"), "id")
+
+
 def search_vector(*weighted: tuple[str, str]) -> Mapped[str]:
     """A generated `tsvector` over the given (column, weight) pairs, German configuration."""
     parts = " || ".join(
@@ -168,6 +175,7 @@ class Company(Timestamped, AddressColumns, Base):
         CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug_format"),
         Index("ix_companies_name_id", "name", "id"),
         Index("ix_companies_ortsteil_name_id", "ortsteil_key", "name", "id"),
+        nullable_ordering_index("ix_companies_founded_year_order", "founded_year", "0"),
         Index("ix_companies_created_at_id", "created_at", "id"),
         Index("ix_companies_updated_at_id", "updated_at", "id"),
         Index("ix_companies_search", "search_vector", postgresql_using="gin"),
@@ -243,6 +251,7 @@ class Network(Timestamped, Base):
         CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug_format"),
         Index("ix_networks_name_id", "name", "id"),
         Index("ix_networks_founded_on_id", "founded_on", "id"),
+        nullable_ordering_index("ix_networks_founded_on_order", "founded_on", "'0001-01-01'"),
         Index("ix_networks_created_at_id", "created_at", "id"),
         Index("ix_networks_updated_at_id", "updated_at", "id"),
         Index("ix_networks_search", "search_vector", postgresql_using="gin"),
@@ -296,6 +305,8 @@ class Space(Timestamped, AddressColumns, Base):
         Index("ix_spaces_area_id", "area_sqm", "id"),
         Index("ix_spaces_rent_id", "rent_per_sqm", "id"),
         Index("ix_spaces_available_from_id", "available_from", "id"),
+        nullable_ordering_index("ix_spaces_rent_order", "rent_per_sqm", "0"),
+        nullable_ordering_index("ix_spaces_available_from_order", "available_from", "'0001-01-01'"),
         Index("ix_spaces_created_at_id", "created_at", "id"),
         Index("ix_spaces_updated_at_id", "updated_at", "id"),
         Index("ix_spaces_search", "search_vector", postgresql_using="gin"),

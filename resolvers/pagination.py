@@ -47,7 +47,10 @@ class OrderKey:
             return [self.expression]
         from sqlalchemy import func
 
-        return [self.expression.is_(None), func.coalesce(self.expression, self.null_fill)]
+        # the fill is written into the SQL, not bound: an expression index (migration 0005) only
+        # matches `coalesce(col, 0)` when PostgreSQL sees the constant when planning
+        fill = literal(self.null_fill, type_=self.expression.type, literal_execute=True)
+        return [self.expression.is_(None), func.coalesce(self.expression, fill)]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,72 @@
+"""Every ordering a connection offers is served by an index: pages are read in order and stop
+after `first + 1` rows, so a page costs the same at 100,000 rows as at 100, and page 200 what
+page 1 does.
+
+The planned statement of each (list, ordering, direction) is EXPLAINed with sorting priced out
+(`enable_sort = off`, `enable_seqscan = off`): a Sort node left in the plan means no index can
+deliver that order and every request would sort the whole table (or all of a parent's links).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+import pytest
+from graphql import parse
+from sqlalchemy.dialects import postgresql
+
+from db.engine import to_libpq_url
+from resolvers.base import DataContext
+from schema import compose, planner
+
+ORDER_FIELDS = {
+    "companies": ["NAME", "CREATED_AT", "UPDATED_AT", "FOUNDED_YEAR"],
+    "networks": ["NAME", "FOUNDED_ON", "CREATED_AT", "UPDATED_AT"],
+    "spaces": ["TITLE", "AREA", "RENT", "AVAILABLE_FROM", "CREATED_AT", "UPDATED_AT"],
+    "projects": ["TITLE", "START_ON", "TOTAL_VOLUME", "CREATED_AT", "UPDATED_AT"],
+    "events": ["START_AT", "TITLE", "CREATED_AT", "UPDATED_AT"],
+}
+ROOT_CASES = [
+    (f"{{ {root}(first: 20, orderBy: {{ field: {field}, direction: {direction} }}) {{ nodes {{ id }} }} }}")
+    for root, fields in ORDER_FIELDS.items()
+    for field in fields
+    for direction in ("ASC", "DESC")
+]
+LINKED_CASES = [
+    # the partner pages' default orders of linked lists
+    "{ networks(first: 5) { nodes { members(first: 20) { nodes { id } } } } }",
+    "{ networks(first: 5) { nodes { events(first: 10) { nodes { id } } } } }",
+    "{ companies(first: 5) { nodes { events(first: 10) { nodes { id } } } } }",
+    "{ companies(first: 5, filter: { ortsteil: LICHTENBERG }) { nodes { id } } }",
+]
+
+
+def planned_sql(query: str) -> str:
+    schema = compose()
+    statement = planner.plan(schema._schema, parse(query), None, None, DataContext(engine=None))  # type: ignore[arg-type]
+    assert statement is not None, f"not planned: {query}"
+    return str(statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+
+
+async def plan_of(url: str, query: str) -> str:
+    connection = await asyncpg.connect(to_libpq_url(url))
+    try:
+        await connection.execute("SET enable_sort = off; SET enable_seqscan = off")
+        rows: list[Any] = await connection.fetch("EXPLAIN " + planned_sql(query))
+    finally:
+        await connection.close()
+    return "\n".join(row[0] for row in rows)
+
+
+def test_the_case_list_covers_every_ordering() -> None:
+    schema = compose()._schema
+    for root, fields in ORDER_FIELDS.items():
+        enum = schema.get_type(f"{root[:-1].capitalize() if root != 'companies' else 'Company'}OrderField")
+        assert enum is not None and sorted(enum.values) == sorted(fields), root  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("query", ROOT_CASES + LINKED_CASES)
+async def test_ordering_is_served_by_an_index(demo_database_url: str, query: str) -> None:
+    plan = await plan_of(demo_database_url, query)
+    assert " Sort " not in f" {plan} ".replace("->", " ").replace("(", " "), plan
