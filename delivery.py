@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -190,11 +191,13 @@ class CachedResponse:
 
 
 def cache_key(query: str, params: dict[str, Any], viewer: Viewer, media_type: str) -> str:
-    parts = orjson.dumps(
+    # the standard json module: exact for integers beyond 64 bits and NaN (orjson refuses the one
+    # and writes null for the other, which would share null's entry)
+    parts = json.dumps(
         [query, params.get("operation_name"), params.get("variables"), viewer.role.value, media_type],
-        option=orjson.OPT_SORT_KEYS,
+        sort_keys=True,
     )
-    return "response:" + hashlib.sha256(parts).hexdigest()
+    return "response:" + hashlib.sha256(parts.encode()).hexdigest()
 
 
 async def current_generations(engine: AsyncEngine) -> dict[str, int]:

@@ -530,12 +530,24 @@ def main() -> None:
                 )
             finally:
                 server.stop()
-    report(runs)
+    report(runs, asyncio.run(server_version(url)))
 
 
-def report(runs: list[Run]) -> None:
+async def server_version(url: str) -> str:
+    connection = await asyncpg.connect(to_libpq_url(url))
+    try:
+        return str(await connection.fetchval("SHOW server_version")).split(" ")[0]
+    finally:
+        await connection.close()
+
+
+def report(runs: list[Run], postgres: str) -> None:
     RESULTS.mkdir(exist_ok=True)
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    machine = (
+        f"{platform.machine()}, {os.cpu_count()} cores, {memory:.0f} GiB, Python {platform.python_version()}, "
+        f"PostgreSQL {postgres} on the same machine"
+    )
     meta = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine,

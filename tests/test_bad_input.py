@@ -6,7 +6,8 @@ import base64
 
 import pytest
 
-from tests.conftest import Api
+from settings import Settings
+from tests.conftest import Api, serve_api
 
 FORGED = base64.urlsafe_b64encode(b'c1:["NAME",["x"]]').decode()  # too few sort values
 
@@ -74,3 +75,31 @@ async def test_odd_text_in_filters_is_harmless(api: Api) -> None:
         body = response.json()
         assert "INTERNAL_SERVER_ERROR" not in response.text, body
     assert (await api.query("{ companies { totalCount } }"))["companies"]["totalCount"] > 0
+
+
+@pytest.mark.parametrize(
+    "raw_variables",
+    [
+        '{"n": 123456789012345678901234567890}',  # beyond 64 bits
+        '{"n": NaN}',  # Python's json reads it; it must not pass for null
+        '{"n": 1e400}',
+    ],
+)
+async def test_odd_numbers_in_variables_are_clear_errors(api: Api, raw_variables: str) -> None:
+    body = '{"query": "query($n: Int) { companies(first: $n) { totalCount } }", "variables": ' + raw_variables + "}"
+    response = await api.client.post("/graphql", content=body, headers={"content-type": "application/json"})
+    assert response.status_code in (200, 400), response.text
+    errors = response.json()["errors"]
+    assert errors[0]["extensions"]["code"] in ("BAD_USER_INPUT", "GRAPHQL_VALIDATION_FAILED", "COST_LIMIT"), errors
+
+
+async def test_odd_numbers_in_unused_variables_are_ignored(demo_database_url: str) -> None:
+    """Variables the operation does not declare are ignored, also where they only reach the caches' keys."""
+    async for cached_api in serve_api(demo_database_url, settings=Settings()):
+        for raw in ("123456789012345678901234567890", "NaN", "null"):
+            body = '{"query": "{ companies(first: 1) { totalCount } }", "variables": {"extra": ' + raw + "}}"
+            response = await cached_api.client.post(
+                "/graphql", content=body, headers={"content-type": "application/json"}
+            )
+            assert response.status_code == 200, response.text
+            assert response.json()["data"]["companies"]["totalCount"] > 0
