@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -32,6 +34,16 @@ from db.seed import demo, synthetic
 from settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def upl(url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """The `upl` command line against database `url`, as an operator runs it."""
+    env = {**os.environ, "DATABASE_URL": url}
+    return subprocess.run(
+        [sys.executable, "-m", "upl_cli", *args], input=stdin, capture_output=True, text=True, cwd=ROOT, env=env
+    )
+
+
 SYNTHETIC_COMPANIES = 5000
 
 

@@ -2,18 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
-from tests.conftest import ROOT, Api
-
-
-def upl(url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": url}
-    return subprocess.run(
-        [sys.executable, "-m", "upl_cli", *args], input=stdin, capture_output=True, text=True, cwd=ROOT, env=env
-    )
+from tests.conftest import Api, upl
 
 
 async def test_users_and_keys_from_the_command_line(edit_database_url: str, edit_api: Api) -> None:

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,7 +13,7 @@ import orjson
 import pytest
 
 from settings import Settings
-from tests.conftest import ROOT, Api, serve_api
+from tests.conftest import ROOT, Api, serve_api, upl
 
 PARTNER_ORIGIN = "https://partner.example"
 CACHED = Settings(
@@ -161,11 +158,6 @@ async def test_automatic_persisted_queries(cached_api: Api) -> None:
     assert by_get.status_code == 200 and by_get.json() == registered.json()
     wrong = await cached_api.client.post("/graphql", json={"query": "{ __typename }", **hash_only})
     assert wrong.status_code == 400
-
-
-def upl(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": url}
-    return subprocess.run([sys.executable, "-m", "upl_cli", *args], capture_output=True, text=True, cwd=ROOT, env=env)
 
 
 async def test_trusted_documents_only_key(cached_api: Api, edit_database_url: str, tmp_path: Any) -> None:

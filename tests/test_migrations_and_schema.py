@@ -12,7 +12,7 @@ import asyncpg
 
 from db import migrate
 from schema import schema
-from tests.conftest import Server
+from tests.conftest import Server, upl
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,12 +60,7 @@ def test_upl_schema_prints_the_sdl() -> None:
 
 
 def test_seed_refuses_a_non_empty_database(pg_server: Server, demo_database_url: str) -> None:
-    import os
-
-    env = {**os.environ, "DATABASE_URL": demo_database_url}
-    result = subprocess.run(
-        [sys.executable, "-m", "upl_cli", "db", "seed", "--demo"], capture_output=True, text=True, cwd=ROOT, env=env
-    )
+    result = upl(demo_database_url, "db", "seed", "--demo")
     assert result.returncode != 0
     assert "already holds portal data" in result.stderr
 
@@ -106,35 +101,13 @@ def test_migrations_down_and_up_keep_the_data(pg_server: Server, today: Any) -> 
 
 
 def test_backup_and_restore_into_a_fresh_database(pg_server: Server, demo_database_url: str, tmp_path: Any) -> None:
-    import os
-
     archive = tmp_path / "upl.dump"
-    env = {**os.environ, "DATABASE_URL": demo_database_url}
-    done = subprocess.run(
-        [sys.executable, "-m", "upl_cli", "db", "backup", str(archive)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-    )
+    done = upl(demo_database_url, "db", "backup", str(archive))
     assert done.returncode == 0, done.stderr
     assert archive.stat().st_size > 10_000
     fresh = pg_server.create_database("upl_restored")
-    env["DATABASE_URL"] = fresh
-    restored = subprocess.run(
-        [sys.executable, "-m", "upl_cli", "db", "restore", str(archive)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-    )
+    restored = upl(fresh, "db", "restore", str(archive))
     assert restored.returncode == 0, restored.stderr
     assert _fingerprint(fresh) == _fingerprint(demo_database_url)
-    again = subprocess.run(
-        [sys.executable, "-m", "upl_cli", "db", "restore", str(archive)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-    )
+    again = upl(fresh, "db", "restore", str(archive))
     assert again.returncode != 0  # not into a database that already holds the data
