@@ -15,6 +15,7 @@ import functools
 import gc
 import json
 import logging
+import re
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -36,6 +37,7 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import delivery
 import explorer
@@ -45,6 +47,7 @@ from db import migrate
 from db.engine import create_engine, read_engine, resolve_database_url
 from resolvers import accounts
 from resolvers.accounts import Viewer
+from resolvers.errors import quoted
 from schema import permissions, planner
 from schema import schema as default_schema
 from schema.base import Context
@@ -88,7 +91,7 @@ def negotiate(request: Request) -> str:
         return GRAPHQL_RESPONSE
     if JSON in types or "*/*" in types or "application/*" in types:
         return JSON
-    raise BadRequest(406, f"Cannot answer with any of {accept!r}: use {GRAPHQL_RESPONSE} or {JSON}.")
+    raise BadRequest(406, f"Cannot answer with any of {quoted(accept)}: use {GRAPHQL_RESPONSE} or {JSON}.")
 
 
 def _json_param(raw: Any, name: str) -> dict[str, Any] | None:
@@ -111,7 +114,7 @@ async def read_params(request: Request) -> dict[str, Any]:
     else:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != JSON:
-            raise BadRequest(415, f"Unsupported content type {content_type or 'none'!r}: send {JSON}.")
+            raise BadRequest(415, f"Unsupported content type {quoted(content_type or 'none')}: send {JSON}.")
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
             raise BadRequest(413, f"The request body has {declared} bytes; the limit is {MAX_BODY_BYTES}.")
@@ -188,7 +191,7 @@ async def graphql_endpoint(request: Request) -> Response:
         return response
 
     # operation limits and the cost budget, before any SQL
-    limits: guard.Limits = request.app.state.limits
+    limits = guard.limits_for(request.app.state.limits, viewer)
     cap = guard.COST_CAPS[viewer.role]
     variables_key = json.dumps(params["variables"], sort_keys=True).encode()  # exact: big ints, NaN
     try:
@@ -452,6 +455,40 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class RejectNulInUrls:
+    """A path or query string with a NUL character (`%00`) is a broken request: 400 for every
+    route, before any handler passes it to PostgreSQL (whose text cannot hold one)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope["query_string"].lower()):
+            body = orjson.dumps(
+                {"errors": [{"message": "URLs cannot contain NUL characters.", "extensions": {"code": "BAD_REQUEST"}}]}
+            )
+            await Response(body, status_code=400, media_type=JSON)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+class RedactKeys(logging.Filter):
+    """Keep API keys sent in URLs (`?key=` of the iCalendar feed) out of the access log."""
+
+    PATTERN = re.compile(r"(?i)([?&]key=)[^&\s]*")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(self.PATTERN.sub(r"\1REDACTED", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def redact_keys_in_access_log() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactKeys) for f in access.filters):
+        access.addFilter(RedactKeys())
+
+
 async def refuse_unsafe_production(settings: Settings, engine: AsyncEngine) -> None:
     """In production: no default secret (Settings.check) and no account with the demo password."""
     settings.check()
@@ -476,8 +513,13 @@ def create_app(
     schema: strawberry.Schema | None = None,
     settings: Settings | None = None,
 ) -> Starlette:
-    """The ASGI app. Without `engine`, the lifespan creates one for `database_url` (or the default)."""
+    """The ASGI app. Without `engine`, the lifespan creates one for `database_url` (or the default).
+
+    Serve it with `upl serve` (or uvicorn with `--no-proxy-headers`): forwarded headers are
+    believed only from `UPL_TRUSTED_PROXIES`, by this app, not by uvicorn's default of 127.0.0.1.
+    """
     chosen_settings = settings or Settings.from_env()
+    redact_keys_in_access_log()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -515,13 +557,21 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
         ],
-        middleware=[Middleware(SecurityHeaders, hsts=chosen_settings.secure_cookies)],
+        middleware=[
+            *(
+                [Middleware(ProxyHeadersMiddleware, trusted_hosts=list(chosen_settings.trusted_proxies))]
+                if chosen_settings.trusted_proxies
+                else []
+            ),
+            Middleware(RejectNulInUrls),
+            Middleware(SecurityHeaders, hsts=chosen_settings.secure_cookies),
+        ],
         exception_handlers={OSError: database_failure, SQLAlchemyError: database_failure},
         lifespan=lifespan,
     )
     app.state.schema = schema or default_schema
     app.state.settings = chosen_settings
-    app.state.throttle = explorer.Throttle()
+    app.state.throttle = explorer.Throttle(chosen_settings.redis_url)
     app.state.limits = guard.Limits()
     app.state.rate_limiter = guard.RateLimiter(chosen_settings.redis_url)
     app.state.key_origins = delivery.KeyOrigins()

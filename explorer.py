@@ -3,10 +3,16 @@
 * `Authorization: Bearer KEY` authenticates a partner, newsletter, staff or admin key.
 * `POST /auth/login` checks a staff account's password (Argon2) and sets the session cookie: a
   random token signed with the deployment's secret (itsdangerous), `HttpOnly`, `SameSite=Lax`,
-  with an expiry; the database keeps only its SHA-256. A mutation sent with the cookie also
-  needs the session's CSRF token in `X-CSRF-Token` (the explorer page sends it).
-* Failed logins and unknown keys are throttled per client address and per username
-  (`limits`, in memory); wrong credentials get one message, whichever part was wrong.
+  with an expiry; the database keeps only its SHA-256. A login ends the session the browser
+  held before. A mutation sent with the cookie also needs the session's CSRF token in
+  `X-CSRF-Token` (the explorer page sends it). Login and logout are same-origin only (`Origin`,
+  `Sec-Fetch-Site`), so no other site can log a browser into an account of its choosing.
+* Failures are throttled, never successes: a valid key or password is checked first and is not
+  refused for anyone else's failures. Unknown keys are throttled per client address, wrong
+  passwords per (username, address), or per device for a browser that has logged in to that
+  account before (OWASP's device cookies), so nobody can lock a colleague out. After a few free
+  failures each further one closes that door for a growing delay (`Throttle`); the moment an
+  account's door closes is written to the audit log.
 * `GET /graphiql` serves GraphiQL 3 and its explorer plugin from `static/node_modules`
   (installed with npm, pinned by `static/package-lock.json`): no request leaves the service.
 """
@@ -14,20 +20,24 @@
 from __future__ import annotations
 
 import json
+import math
+import secrets
 import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Any
 
 import orjson
 from itsdangerous import BadSignature, TimestampSigner
-from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import MovingWindowRateLimiter
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+import delivery
+from db.enums import Role
 from resolvers import accounts
 from resolvers.accounts import ANONYMOUS, Viewer
 from settings import Settings
@@ -36,9 +46,6 @@ SESSION_COOKIE = "upl_session"
 CSRF_HEADER = "x-csrf-token"
 STATIC = Path(__file__).resolve().parent / "static"
 MODULES = STATIC / "node_modules"
-
-FAILURES_PER_ADDRESS = parse("20/5minutes")
-FAILURES_PER_USERNAME = parse("10/15minutes")
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -71,29 +78,94 @@ class AuthError(Exception):
 
 
 WRONG_CREDENTIALS = "Unknown, revoked or wrong credentials."
+DEVICE_COOKIE = "upl_device"
+DEVICE_MAX_AGE = 365 * 24 * 3600
+URL_KEY_ROLES = frozenset({Role.PARTNER, Role.NEWSLETTER})
+"""Keys a URL may carry (`?key=` of the iCalendar feed): read-only ones."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Growing delays: `free` failures cost nothing, then each closes the door for `base` * 2^k
+    seconds (up to `cap`); `forget` seconds without a failure start afresh."""
+
+    free: int
+    base: float
+    cap: int
+    forget: int
+
+    def delay(self, failures: int) -> int:
+        if failures <= self.free:
+            return 0
+        return int(min(self.cap, self.base * 2 ** min(failures - self.free - 1, 32)))
+
+
+UNKNOWN_KEYS = Policy(free=20, base=1, cap=300, forget=900)
+"""Per client address."""
+WRONG_PASSWORDS = Policy(free=5, base=1, cap=900, forget=3600)
+"""Per (username, client address), or per device cookie."""
 
 
 class Throttle:
-    """Failed authentication attempts per client address and per username (moving window)."""
+    """Failed attempts per key, with the delays of a `Policy`; in Redis when `redis_url` is set
+    (shared by every worker and instance), else in this process (bounded)."""
 
-    def __init__(self) -> None:
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+    MAX_MEMORY_KEYS = 100_000
 
-    async def check(self, *keys: tuple[RateLimitItem, str]) -> None:
-        for item, key in keys:
-            if not await self.limiter.test(item, key):
-                reset, _ = await self.limiter.get_window_stats(item, key)
-                retry = max(1, int(reset - time.time()))
-                raise AuthError(
-                    429,
-                    f"Too many failed attempts: try again in {retry} s.",
-                    "RATE_LIMITED",
-                    {"Retry-After": str(retry)},
-                )
+    def __init__(
+        self, redis_url: str | None = None, prefix: str = "upl-throttle:", clock: Callable[[], float] = time.time
+    ) -> None:
+        self.prefix, self.clock = prefix, clock
+        self.memory: OrderedDict[str, tuple[int, float, float]] = OrderedDict()
+        """key -> (failures, closed until, forgotten at), in `time.time()` seconds."""
+        self.redis: Any = None
+        if redis_url:
+            import redis.asyncio as redis
 
-    async def fail(self, *keys: tuple[RateLimitItem, str]) -> None:
-        for item, key in keys:
-            await self.limiter.hit(item, key)
+            self.redis = redis.from_url(redis_url)
+
+    async def retry_after(self, key: str) -> int:
+        """Seconds until `key` may try again (0: now)."""
+        if self.redis is not None:
+            until = await self.redis.hget(self.prefix + key, "until")
+            closed_until = float(until) if until is not None else 0.0
+        else:
+            _, closed_until, forget_at = self.memory.get(key, (0, 0.0, 0.0))
+            if forget_at < self.clock():
+                self.memory.pop(key, None)
+                return 0
+        return max(0, math.ceil(closed_until - self.clock()))
+
+    async def fail(self, policy: Policy, key: str) -> int:
+        """Count a failure; the number of failures in a row so far."""
+        now = self.clock()
+        if self.redis is not None:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.hincrby(self.prefix + key, "failures", 1)
+                pipe.expire(self.prefix + key, policy.forget)
+                failures = int((await pipe.execute())[0])
+            if delay := policy.delay(failures):
+                await self.redis.hset(self.prefix + key, "until", now + delay)
+            return failures
+        previous, _, forget_at = self.memory.get(key, (0, 0.0, 0.0))
+        failures = (previous if forget_at >= now else 0) + 1
+        self.memory[key] = (failures, now + policy.delay(failures), now + policy.forget)
+        self.memory.move_to_end(key)
+        while len(self.memory) > self.MAX_MEMORY_KEYS:
+            self.memory.popitem(last=False)
+        return failures
+
+    async def clear(self, key: str) -> None:
+        if self.redis is not None:
+            await self.redis.delete(self.prefix + key)
+        else:
+            self.memory.pop(key, None)
+
+
+def throttled(retry: int) -> AuthError:
+    return AuthError(
+        429, f"Too many failed attempts: try again in {retry} s.", "RATE_LIMITED", {"Retry-After": str(retry)}
+    )
 
 
 def client_address(request: Request) -> str:
@@ -117,6 +189,8 @@ async def session_viewer(request: Request) -> Viewer | None:
         token = signer(request).unsign(cookie, max_age=settings_of(request).session_max_age).decode()
     except BadSignature:
         return None
+    if "\x00" in token:
+        return None
     return await accounts.viewer_for_session(request.app.state.engine, token)
 
 
@@ -126,20 +200,30 @@ async def authenticate(request: Request, query_key: str | None = None) -> Viewer
     `query_key` is a key passed in the URL (`?key=`), for calendar apps that cannot send headers.
     """
     header = request.headers.get("authorization")
-    if header is None and query_key:
+    in_url = header is None and bool(query_key)
+    if in_url:
         header = f"Bearer {query_key}"
-    throttle: Throttle = request.app.state.throttle
-    address = ("address", client_address(request))
     if header is not None:
         scheme, _, key = header.partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
             raise AuthError(401, "Send the API key as `Authorization: Bearer KEY`.", "UNAUTHENTICATED")
-        await throttle.check((FAILURES_PER_ADDRESS, address[1]))
         viewer = await accounts.viewer_for_key(request.app.state.engine, key.strip())
-        if viewer is None:
-            await throttle.fail((FAILURES_PER_ADDRESS, address[1]))
-            raise AuthError(401, WRONG_CREDENTIALS, "UNAUTHENTICATED", {"WWW-Authenticate": "Bearer"})
-        return viewer
+        if viewer is not None and in_url and viewer.role not in URL_KEY_ROLES:
+            # URLs end up in access logs, proxies and browser histories: no keys that can write there
+            raise AuthError(
+                403,
+                "Only partner and newsletter keys may be sent in a URL; send this key as "
+                "`Authorization: Bearer KEY` (and have it replaced: it has been in a URL).",
+                "FORBIDDEN",
+            )
+        if viewer is not None:
+            return viewer  # a valid key is never refused for other callers' failures
+        throttle: Throttle = request.app.state.throttle
+        door = f"key:{client_address(request)}"
+        if retry := await throttle.retry_after(door):
+            raise throttled(retry)
+        await throttle.fail(UNKNOWN_KEYS, door)
+        raise AuthError(401, WRONG_CREDENTIALS, "UNAUTHENTICATED", {"WWW-Authenticate": "Bearer"})
     viewer = await session_viewer(request)
     if viewer is not None:
         return viewer
@@ -180,23 +264,69 @@ async def login_form(request: Request) -> dict[str, Any]:
     return {}
 
 
+def cross_site(request: Request) -> bool:
+    """Did another site make the browser send this request (login CSRF)? Browsers send `Origin`
+    with every POST and `Sec-Fetch-Site` with every request; clients without them are no browsers."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in {"same-origin", "none"}:
+        return True
+    origin = request.headers.get("origin")
+    return origin is not None and origin != delivery.own_origin(request)
+
+
+def cross_site_refusal(action: str) -> Response:
+    return AuthError(403, f"{action} only from this service's own pages.", "FORBIDDEN").response()
+
+
+def device_signer(request: Request) -> TimestampSigner:
+    return TimestampSigner(settings_of(request).secret_key, salt="upl-device")
+
+
+def login_door(request: Request, username: str) -> str:
+    """The throttle key of a login attempt: the browser's device cookie for this account if it has
+    logged in to it before, else (username, client address)."""
+    cookie = request.cookies.get(DEVICE_COOKIE)
+    if cookie:
+        try:
+            device = device_signer(request).unsign(cookie, max_age=DEVICE_MAX_AGE).decode()
+        except BadSignature:
+            device = ""
+        owner, _, nonce = device.partition(":")
+        if nonce and owner == username:
+            return f"device:{nonce}"
+    return f"login:{username}:{client_address(request)}"
+
+
+def has_nul(*values: str) -> bool:
+    return any("\x00" in value for value in values)
+
+
 async def login(request: Request) -> Response:
+    if cross_site(request):
+        return cross_site_refusal("Log in")
     form = await login_form(request)
     username, password = form.get("username"), form.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
         return AuthError(400, "Send `username` and `password` (form fields or JSON).", "BAD_REQUEST").response()
+    if has_nul(username, password):
+        return AuthError(400, "`username` and `password` cannot contain NUL characters.", "BAD_REQUEST").response()
+    username = username.strip().lower()
+    engine = request.app.state.engine
     throttle: Throttle = request.app.state.throttle
-    keys = ((FAILURES_PER_ADDRESS, client_address(request)), (FAILURES_PER_USERNAME, username.lower()))
-    try:
-        await throttle.check(*keys)
-    except AuthError as exc:
-        return exc.response()
-    user = await accounts.user_with_password(request.app.state.engine, username, password)
+    door = login_door(request, username)
+    if retry := await throttle.retry_after(door):
+        return throttled(retry).response()  # this door is closed for a while: the password is not tried
+    user = await accounts.user_with_password(engine, username, password)
     if user is None:
-        await throttle.fail(*keys)
+        failures = await throttle.fail(WRONG_PASSWORDS, door)
+        if failures == WRONG_PASSWORDS.free + 1:
+            await accounts.record_login_throttled(engine, username, client_address(request), failures)
         return AuthError(401, WRONG_CREDENTIALS, "UNAUTHENTICATED").response()
+    await throttle.clear(door)
     settings = settings_of(request)
-    session = await accounts.create_session(request.app.state.engine, user.id, settings.session_max_age)
+    if (previous := session_token(request)) is not None:
+        await accounts.end_session(engine, previous)  # a login replaces the session it finds
+    session = await accounts.create_session(engine, user.id, settings.session_max_age)
     response = JSONResponse({"username": user.username, "role": user.role.value, "csrfToken": session.csrf_token})
     response.set_cookie(
         SESSION_COOKIE,
@@ -207,19 +337,45 @@ async def login(request: Request) -> Response:
         secure=settings.secure_cookies,
         path="/",
     )
+    if not door.startswith("device:"):
+        device = device_signer(request).sign(f"{user.username}:{secrets.token_urlsafe(16)}").decode()
+        response.set_cookie(
+            DEVICE_COOKIE,
+            device,
+            max_age=DEVICE_MAX_AGE,
+            httponly=True,
+            samesite="strict",
+            secure=settings.secure_cookies,
+            path="/auth",
+        )
     return response
 
 
-async def logout(request: Request) -> Response:
+def session_token(request: Request) -> str | None:
+    """The (unexpired or not) session token of the request's cookie, if it is signed by us."""
     cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie:
-        try:
-            token = signer(request).unsign(cookie).decode()
-        except BadSignature:
-            token = None
-        if token:
-            await accounts.end_session(request.app.state.engine, token)
-    response = JSONResponse({"loggedOut": True})
+    if not cookie:
+        return None
+    try:
+        return signer(request).unsign(cookie).decode()
+    except BadSignature:
+        return None
+
+
+async def logout(request: Request) -> Response:
+    """End this session, or with `{"everywhere": true}` (or the form field) every session of its user."""
+    if cross_site(request):
+        return cross_site_refusal("Log out")
+    token = session_token(request)
+    ended = 0
+    if token:
+        form = await login_form(request)
+        everywhere = form.get("everywhere") in (True, "1", "true", "on")
+        if everywhere and (viewer := await accounts.viewer_for_session(request.app.state.engine, token)):
+            ended = await accounts.end_sessions(request.app.state.engine, viewer)
+        else:
+            ended = await accounts.end_session(request.app.state.engine, token)
+    response = JSONResponse({"loggedOut": True, "endedSessions": ended})
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     return response
 

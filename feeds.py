@@ -25,7 +25,7 @@ from db.enums import EventKind, EventStatus, Ortsteil
 from resolvers import events as data
 from resolvers.base import DataContext, fetch_root_page, list_query, load_by_id, load_by_slug
 from resolvers.companies import COMPANY
-from resolvers.errors import UserInputError
+from resolvers.errors import UserInputError, quoted
 from resolvers.networks import NETWORK
 from resolvers.pagination import page_args
 from resolvers.spaces import SPACE
@@ -58,7 +58,7 @@ def enum_value(enum: Any, name: str, text: str) -> Any:
         return enum[text.upper()]
     except KeyError as exc:
         choices = ", ".join(member.name for member in enum)
-        raise FeedError(f"`{name}` must be one of {choices} (got {text!r}).") from exc
+        raise FeedError(f"`{name}` must be one of {choices} (got {quoted(text)}).") from exc
 
 
 async def event_filter(ctx: DataContext, request: Request) -> data.EventFilter:
@@ -66,7 +66,7 @@ async def event_filter(ctx: DataContext, request: Request) -> data.EventFilter:
     if slug := request.path_params.get("slug"):
         row = await load_by_slug(ctx, data.EVENT, slug)
         if row is None:
-            raise FeedError(f"No event {slug!r}.")
+            raise FeedError(f"No event {quoted(slug)}.")
         return data.EventFilter(event_id=row.id)
     network_id = None
     if network := params.get("network"):
@@ -75,7 +75,7 @@ async def event_filter(ctx: DataContext, request: Request) -> data.EventFilter:
             try:
                 network_id = decode_id(network, "Network")[1]
             except UserInputError as exc:
-                raise FeedError(f"No network {network!r} (give its slug or global ID).") from exc
+                raise FeedError(f"No network {quoted(network)} (give its slug or global ID).") from exc
         else:
             network_id = row.id
     kinds = tuple(enum_value(EventKind, "kind", kind) for kind in params.getlist("kind")) or None

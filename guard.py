@@ -1,14 +1,22 @@
 """Operation limits and rate limits, checked before any SQL runs.
 
 * Limits on the document: size in bytes, lexical tokens, depth, aliases, root fields,
-  directives per field; each refusal is a GraphQL error naming the limit, the value and the cap,
-  with its own code (DOCUMENT_SIZE_LIMIT, TOKEN_LIMIT, DEPTH_LIMIT, ALIAS_LIMIT, ROOT_FIELD_LIMIT,
-  DIRECTIVE_LIMIT, DUPLICATE_FIELD_LIMIT, COST_LIMIT, BATCH_LIMIT). Fragment cycles and unknown
-  fragments are left to validation, which rejects them.
+  directives per field, and what the operation expands to (fragment spreads and field
+  selections); each refusal is a GraphQL error naming the limit, the value and the cap, with its
+  own code (DOCUMENT_SIZE_LIMIT, TOKEN_LIMIT, DEPTH_LIMIT, ALIAS_LIMIT, ROOT_FIELD_LIMIT,
+  DIRECTIVE_LIMIT, DUPLICATE_FIELD_LIMIT, FRAGMENT_SPREAD_LIMIT, SELECTION_LIMIT,
+  REPRESENTATION_LIMIT, COST_LIMIT, BATCH_LIMIT). Fragment cycles and unknown fragments are left
+  to validation, which rejects them.
+* Measuring is linear in the document's size: each fragment is measured once and its shape
+  reused at every spread, so `...F1 ...F1` thirty levels deep costs thirty fragments of work
+  (and is then refused for expanding to 2^31 spreads), not 2^30 walks.
 * Query cost, as GitHub's node limit: a connection costs the nodes it may return (its
-  `first`/`last`, default page size when absent, times the connections above it), any other
-  object costs 1 each time it can occur. The cap depends on the role (anonymous 25,000, partner
-  and newsletter 100,000, staff 1,000,000); every response carries `extensions.cost`.
+  `first`/`last`, default page size when absent, times the connections above it), `_entities`
+  and `nodes(ids:)` one per key they are given, any other object 1 each time it can occur. The
+  cap depends on the role (anonymous 25,000, partner and newsletter 100,000, staff 1,000,000);
+  every response carries `extensions.cost`.
+* No string may hold a NUL character (PostgreSQL text cannot): refused here for every literal
+  and variable, as BAD_USER_INPUT.
 * Rate limit: each caller (API key, staff user, or client address) has a budget of cost points per
   minute (`limits`, moving window; in Redis when `REDIS_URL` is set, shared by all workers);
   responses carry `X-RateLimit-Limit/Remaining/Reset`, a spent budget gets 429 + `Retry-After`.
@@ -18,32 +26,44 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from graphql import (
+    BREAK,
+    ArgumentNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
-    GraphQLObjectType,
+    GraphQLField,
     GraphQLSchema,
     GraphQLSyntaxError,
     InlineFragmentNode,
+    IntValueNode,
+    ListValueNode,
+    NamedTypeNode,
+    NullValueNode,
+    ObjectFieldNode,
     SelectionSetNode,
+    StringValueNode,
+    ValueNode,
+    VariableNode,
+    Visitor,
     get_named_type,
     get_operation_ast,
     is_leaf_type,
     parse,
+    visit,
 )
-from graphql.language import IntValueNode, VariableNode
 from limits import RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from db.enums import Role
 from resolvers.accounts import Viewer
+from resolvers.errors import QUOTE_LIMIT
 from resolvers.pagination import DEFAULT_PAGE_SIZE
 
 COST_CAPS = {
@@ -74,6 +94,22 @@ class Limits:
     max_directives_per_field: int = 5
     max_duplicate_fields: int = 5
     max_batch: int = 1
+    max_fragment_spreads: int = 500
+    """Fragment spreads the operation expands to (a spread inside a fragment counts at every use)."""
+    max_selections: int = 2_000
+    """Field selections the operation expands to: what execution would walk, however it is written."""
+    max_representations: int = 100
+    """`_entities` representations per request; gateway keys get GATEWAY_LIMITS."""
+
+
+GATEWAY_MAX_REPRESENTATIONS = 10_000
+
+
+def limits_for(limits: Limits, viewer: Viewer) -> Limits:
+    """The limits for this caller: a gateway key may send up to 10,000 `_entities` representations."""
+    if viewer.gateway:
+        return replace(limits, max_representations=GATEWAY_MAX_REPRESENTATIONS)
+    return limits
 
 
 class LimitError(Exception):
@@ -105,9 +141,33 @@ def parse_limited(query: str, limits: Limits) -> DocumentNode | None:
 
 @dataclass
 class Shape:
+    """What a selection set expands to. Each fragment is measured once and its Shape reused at
+    every spread, so measuring costs what the document's size does, not what it expands to."""
+
     depth: int = 0
+    """The deepest field, counted from the selection set (its own fields are 1)."""
     aliases: int = 0
     cost: int = 0
+    """Nodes it may return per occurrence of its parent (multiplied by the connections above)."""
+    selections: int = 0
+    """Field selections in the expansion."""
+    spreads: int = 0
+    """Fragment spreads in the expansion."""
+    fields: int = 0
+    """Fields of its own level in the expansion (at the root: the root fields)."""
+
+    def add(self, inner: Shape, *, times: int = 1) -> None:
+        """Add a spread or inline fragment (`times` = 1) at this level."""
+        self.depth = max(self.depth, inner.depth)
+        self.aliases += inner.aliases
+        self.cost += inner.cost * times
+        self.selections += inner.selections
+        self.spreads += inner.spreads
+        self.fields += inner.fields
+
+
+KEY_LISTS = {"_entities": "representations", "nodes": "ids"}
+"""Root fields that return one object per key they are given: they cost per key."""
 
 
 def measure(
@@ -117,32 +177,181 @@ def measure(
     variables: dict[str, Any] | None,
     limits: Limits,
 ) -> Shape | None:
-    """Depth, aliases and cost of the operation to run; None when the document names none."""
+    """Depth, aliases, cost and size of the operation to run; None when the document names none.
+
+    Refuses (LimitError) an operation beyond any of `limits`, and any string with a NUL character.
+    """
     try:
         operation = get_operation_ast(document, operation_name)
     except GraphQLError:
         return None
     if operation is None:
         return None
-    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    root_type = schema.mutation_type if operation.operation.value == "mutation" else schema.query_type
+    refuse_nul(document, variables or {})
+    root_type = {
+        "query": schema.query_type,
+        "mutation": schema.mutation_type,
+        "subscription": schema.subscription_type,
+    }[operation.operation.value]
     if root_type is None:
         return None
-    shape = Shape()
-    roots = [s for s in operation.selection_set.selections if isinstance(s, FieldNode)]
-    if len(roots) > limits.max_root_fields:
-        raise LimitError(
-            "ROOT_FIELD_LIMIT", f"The operation has {len(roots)} root fields; the limit is {limits.max_root_fields}."
-        )
-    walk(schema, operation.selection_set, root_type, fragments, variables or {}, 1, 1, shape, limits, frozenset())
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    shape = Measurer(schema, fragments, variables or {}, limits).selection_set(operation.selection_set, root_type)
+    check(shape, limits)
     return shape
 
 
+def check(shape: Shape, limits: Limits) -> None:
+    """Refuse an operation whose expansion is beyond a limit (the first one exceeded, in this order)."""
+    refusals = (
+        (shape.depth, limits.max_depth, "DEPTH_LIMIT", "The operation is {} levels deep; the limit is {}."),
+        (shape.aliases, limits.max_aliases, "ALIAS_LIMIT", "The operation has {} aliases; the limit is {}."),
+        (
+            shape.fields,
+            limits.max_root_fields,
+            "ROOT_FIELD_LIMIT",
+            "The operation has {} root fields; the limit is {}.",
+        ),
+        (
+            shape.spreads,
+            limits.max_fragment_spreads,
+            "FRAGMENT_SPREAD_LIMIT",
+            "The operation expands to {} fragment spreads; the limit is {}.",
+        ),
+        (
+            shape.selections,
+            limits.max_selections,
+            "SELECTION_LIMIT",
+            "The operation expands to {} field selections; the limit is {}.",
+        ),
+    )
+    for value, cap, code, message in refusals:
+        if value > cap:
+            raise LimitError(code, message.format(value, cap))
+
+
+class Measurer:
+    """Measures selection sets against the schema; fragments once each (memoised by name)."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: dict[str, Any],
+        limits: Limits,
+    ) -> None:
+        self.schema, self.fragments, self.variables, self.limits = schema, fragments, variables, limits
+        self.measured: dict[str, Shape] = {}
+        self.measuring: set[str] = set()
+
+    def fragment(self, name: str) -> Shape:
+        if name in self.measured:
+            return self.measured[name]
+        fragment = self.fragments.get(name)
+        if fragment is None or name in self.measuring:
+            return Shape()  # unknown fragments and cycles: validation refuses the document
+        self.measuring.add(name)
+        shape = self.selection_set(fragment.selection_set, self.schema.get_type(fragment.type_condition.name.value))
+        self.measuring.discard(name)
+        self.measured[name] = shape
+        return shape
+
+    def selection_set(self, selection_set: SelectionSetNode, parent: Any) -> Shape:
+        self.check_duplicates(selection_set)
+        shape = Shape()
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                self.field(selection, parent, shape)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = schema_type(self.schema, selection.type_condition) or parent
+                shape.add(self.selection_set(selection.selection_set, condition))
+            elif isinstance(selection, FragmentSpreadNode):
+                shape.add(self.fragment(selection.name.value))
+                shape.spreads += 1
+        return shape
+
+    def field(self, node: FieldNode, parent: Any, shape: Shape) -> None:
+        if len(node.directives or ()) > self.limits.max_directives_per_field:
+            raise LimitError(
+                "DIRECTIVE_LIMIT",
+                f"The field `{node.name.value}` has {len(node.directives or ())} directives; "
+                f"the limit is {self.limits.max_directives_per_field}.",
+            )
+        shape.fields += 1
+        shape.selections += 1
+        shape.depth = max(shape.depth, 1)
+        if node.alias is not None:
+            shape.aliases += 1
+        if node.selection_set is None:
+            return
+        named_parent = get_named_type(parent) if parent is not None else None
+        definition = getattr(named_parent, "fields", {}).get(node.name.value)
+        field_type = None if definition is None else definition.type
+        inner = self.selection_set(node.selection_set, field_type)
+        shape.depth = max(shape.depth, inner.depth + 1)
+        shape.aliases += inner.aliases
+        shape.selections += inner.selections
+        shape.spreads += inner.spreads
+        if definition is None:
+            shape.cost += inner.cost
+            return
+        size = self.size(node, definition)
+        if size is not None:
+            shape.cost += size + size * inner.cost  # the nodes the field may return, and theirs
+        elif node.name.value not in CONTAINERS and not is_leaf_type(get_named_type(field_type)):
+            shape.cost += 1 + inner.cost
+        else:
+            shape.cost += inner.cost
+
+    def size(self, node: FieldNode, definition: GraphQLField) -> int | None:
+        """How many objects a list-returning field may give: a connection's page size, or the
+        number of keys `_entities`/`nodes` were given; None for any other field."""
+        keys = KEY_LISTS.get(node.name.value)
+        if keys is not None and keys in definition.args:
+            count = self.list_length(argument(node, keys))
+            if node.name.value == "_entities" and count > self.limits.max_representations:
+                raise LimitError(
+                    "REPRESENTATION_LIMIT",
+                    f"`_entities` got {count} representations; the limit is {self.limits.max_representations}.",
+                )
+            return count
+        size = page_size(node, self.variables)
+        if size is not None:
+            return size
+        if "first" in definition.args or "last" in definition.args:
+            return DEFAULT_PAGE_SIZE
+        return None
+
+    def list_length(self, value: ValueNode | None) -> int:
+        if isinstance(value, ListValueNode):
+            return len(value.values)
+        if isinstance(value, VariableNode):
+            given = self.variables.get(value.name.value)
+            return len(given) if isinstance(given, list) else 1
+        return 0 if value is None or isinstance(value, NullValueNode) else 1
+
+    def check_duplicates(self, selection_set: SelectionSetNode) -> None:
+        keys = Counter((s.alias or s.name).value for s in selection_set.selections if isinstance(s, FieldNode))
+        if keys and max(keys.values()) > self.limits.max_duplicate_fields:
+            key, times = keys.most_common(1)[0]
+            cap = self.limits.max_duplicate_fields
+            raise LimitError(
+                "DUPLICATE_FIELD_LIMIT", f"`{key}` is selected {times} times in one selection set; the limit is {cap}."
+            )
+
+
+def schema_type(schema: GraphQLSchema, condition: NamedTypeNode | None) -> Any:
+    return None if condition is None else schema.get_type(condition.name.value)
+
+
+def argument(node: FieldNode, name: str) -> ValueNode | None:
+    return next((a.value for a in node.arguments or () if a.name.value == name), None)
+
+
 def page_size(node: FieldNode, variables: dict[str, Any]) -> int | None:
-    """`first`/`last` of a connection field (default page size when absent), None otherwise."""
-    names = {argument.name.value: argument.value for argument in node.arguments or ()}
+    """`first`/`last` of a connection field as given (literal or variable), None when absent."""
     for name in ("first", "last"):
-        value = names.get(name)
+        value = argument(node, name)
         if isinstance(value, IntValueNode):
             return max(0, int(value.value))
         if isinstance(value, VariableNode) and isinstance(variables.get(value.name.value), int):
@@ -150,90 +359,52 @@ def page_size(node: FieldNode, variables: dict[str, Any]) -> int | None:
     return None
 
 
-def walk(
-    schema: GraphQLSchema,
-    selection_set: SelectionSetNode,
-    parent: Any,
-    fragments: dict[str, FragmentDefinitionNode],
-    variables: dict[str, Any],
-    depth: int,
-    multiplier: int,
-    shape: Shape,
-    limits: Limits,
-    seen: frozenset[str],
-) -> None:
-    keys = Counter((s.alias or s.name).value for s in selection_set.selections if isinstance(s, FieldNode))
-    if keys and max(keys.values()) > limits.max_duplicate_fields:
-        key, times = keys.most_common(1)[0]
-        raise LimitError(
-            "DUPLICATE_FIELD_LIMIT",
-            f"`{key}` is selected {times} times in one selection set; the limit is {limits.max_duplicate_fields}.",
-        )
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            if len(selection.directives or ()) > limits.max_directives_per_field:
-                raise LimitError(
-                    "DIRECTIVE_LIMIT",
-                    f"The field `{selection.name.value}` has {len(selection.directives or ())} directives; "
-                    f"the limit is {limits.max_directives_per_field}.",
-                )
-            if selection.alias is not None:
-                shape.aliases += 1
-                if shape.aliases > limits.max_aliases:
-                    raise LimitError(
-                        "ALIAS_LIMIT",
-                        f"The operation has more than {limits.max_aliases} aliases; the limit is {limits.max_aliases}.",
-                    )
-            if depth > shape.depth:
-                shape.depth = depth
-                if depth > limits.max_depth:
-                    raise LimitError(
-                        "DEPTH_LIMIT", f"The operation is {depth} levels deep; the limit is {limits.max_depth}."
-                    )
-            if selection.selection_set is None:
-                continue
-            field_type = None
-            named_parent = get_named_type(parent)
-            if isinstance(named_parent, GraphQLObjectType) or hasattr(named_parent, "fields"):
-                definition = getattr(named_parent, "fields", {}).get(selection.name.value)
-                field_type = None if definition is None else definition.type
-            inner = multiplier
-            if field_type is not None:
-                size = page_size(selection, variables)
-                is_connection = size is not None or (
-                    definition is not None and ("first" in definition.args or "last" in definition.args)
-                )
-                if is_connection:
-                    inner = multiplier * (size if size is not None else DEFAULT_PAGE_SIZE)
-                    shape.cost += inner  # the nodes the connection may return
-                elif selection.name.value not in CONTAINERS and not is_leaf_type(get_named_type(field_type)):
-                    shape.cost += multiplier
-            walk(
-                schema, selection.selection_set, field_type, fragments, variables, depth + 1, inner, shape, limits, seen
-            )
-        elif isinstance(selection, InlineFragmentNode):
-            condition = schema.get_type(selection.type_condition.name.value) if selection.type_condition else parent
-            walk(
-                schema, selection.selection_set, condition, fragments, variables, depth, multiplier, shape, limits, seen
-            )
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            fragment = fragments.get(name)
-            if fragment is None or name in seen:
-                continue  # validation reports unknown fragments and cycles
-            condition = schema.get_type(fragment.type_condition.name.value)
-            walk(
-                schema,
-                fragment.selection_set,
-                condition,
-                fragments,
-                variables,
-                depth,
-                multiplier,
-                shape,
-                limits,
-                seen | {name},
-            )
+NUL = "\x00"
+
+
+class _StringLiterals(Visitor):
+    """Finds the first string literal with a NUL character, and the argument it is given to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: str | None = None
+
+    def enter_string_value(self, node: StringValueNode, _key: Any, parent: Any, _path: Any, ancestors: Any) -> Any:
+        if NUL not in node.value:
+            return None
+        names = [a.name.value for a in (*ancestors, parent) if isinstance(a, ArgumentNode | ObjectFieldNode)]
+        self.found = ".".join(names)[:QUOTE_LIMIT] or "a string"
+        return BREAK
+
+
+def nul_path(value: Any, path: str) -> str | None:
+    """Where a JSON value (variables) holds a NUL character in a string or key, else None."""
+    if isinstance(value, str):
+        return path if NUL in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if NUL in key:
+                return path
+            if (found := nul_path(item, f"{path}.{key}")) is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if (found := nul_path(item, f"{path}[{index}]")) is not None:
+                return found
+    return None
+
+
+def refuse_nul(document: DocumentNode, variables: dict[str, Any]) -> None:
+    """No field takes a NUL character (PostgreSQL text cannot hold one): refused here, in one place,
+    for every string argument, literal or variable, before anything runs."""
+    literals = _StringLiterals()
+    visit(document, literals)
+    where = f"`{literals.found}`" if literals.found else None
+    if where is None:
+        found = next((p for name, v in variables.items() if (p := nul_path(v, f"${name}")) is not None), None)
+        where = None if found is None else f"`{found[:QUOTE_LIMIT]}`"
+    if where is not None:
+        raise LimitError("BAD_USER_INPUT", f"{where} contains a NUL character (\\u0000), which no field accepts.")
 
 
 # --- rate limits ----------------------------------------------------------------------------

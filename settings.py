@@ -7,6 +7,7 @@ with an account that still has the demo password (see `Settings.check`).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 
@@ -37,6 +38,16 @@ def _field_ages(text: str) -> tuple[tuple[str, int], ...]:
     return tuple(ages)
 
 
+def _trusted_proxies(text: str) -> tuple[str, ...]:
+    proxies = tuple(part.strip() for part in text.split(",") if part.strip())
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError as exc:
+            raise SettingsError(f"UPL_TRUSTED_PROXIES: {proxy!r} is not an IP address or network.") from exc
+    return proxies
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str = "demo"
@@ -59,6 +70,9 @@ class Settings:
     """Browser origins allowed to call without a key (CORS); `*` for any."""
     portal_url: str = "https://www.unternehmen-in-lichtenberg.de"
     """Where the portal's own pages are (event links in feeds and JSON-LD)."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses or networks (CIDR) of reverse proxies whose `X-Forwarded-For`/`-Proto` are
+    believed; empty: the client address is the connection's, whatever headers say."""
 
     def max_age_for(self, root_fields: frozenset[str]) -> int:
         """The smallest max-age over an operation's root fields."""
@@ -92,6 +106,7 @@ class Settings:
                 o.strip() for o in os.environ.get("UPL_ANONYMOUS_ORIGINS", "").split(",") if o.strip()
             ),
             portal_url=os.environ.get("UPL_PORTAL_URL", "https://www.unternehmen-in-lichtenberg.de").rstrip("/"),
+            trusted_proxies=_trusted_proxies(os.environ.get("UPL_TRUSTED_PROXIES", "")),
         )
 
     def check(self) -> None:

@@ -79,6 +79,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         log_level=args.log_level,
+        proxy_headers=False,  # the app believes X-Forwarded-* only from UPL_TRUSTED_PROXIES
         timeout_graceful_shutdown=10,  # SIGTERM: stop accepting, finish in-flight requests for up to 10 s
     )
 
@@ -154,7 +155,13 @@ def cmd_keys(args: argparse.Namespace) -> None:
             if args.keys_command == "create":
                 role = Role[args.role.upper()]
                 new = await accounts.create_key(
-                    engine, args.name, role, args.user, args.origin or [], trusted_documents_only=args.trusted_only
+                    engine,
+                    args.name,
+                    role,
+                    args.user,
+                    args.origin or [],
+                    trusted_documents_only=args.trusted_only,
+                    gateway=args.gateway,
                 )
                 print(
                     f"Created {role.value.lower()} key {new.prefix} ({args.name}). Store it now, it is not shown again:"
@@ -166,7 +173,8 @@ def cmd_keys(args: argparse.Namespace) -> None:
                     used = row.last_used_at.strftime("%Y-%m-%d %H:%M") if row.last_used_at else "-"
                     revoked = row.revoked_at.strftime("%Y-%m-%d %H:%M") if row.revoked_at else "-"
                     user = row.username or "-"
-                    print(f"{row.prefix:14} {row.role.value:10} {user:12} {used:20} {revoked:20} {row.name}")
+                    name = f"{row.name} (gateway)" if row.gateway else row.name
+                    print(f"{row.prefix:14} {row.role.value:10} {user:12} {used:20} {revoked:20} {name}")
             elif args.keys_command == "revoke":
                 row = await accounts.revoke_key(engine, args.prefix)
                 print(f"Revoked {row.prefix} ({row.name}).")
@@ -283,6 +291,9 @@ def main(argv: list[str] | None = None) -> None:
     create_key.add_argument("--origin", action="append", help="a browser origin allowed to use the key (repeatable)")
     create_key.add_argument(
         "--trusted-only", action="store_true", help="the key may only send registered operations (trusted documents)"
+    )
+    create_key.add_argument(
+        "--gateway", action="store_true", help="a federation gateway's key: up to 10,000 `_entities` representations"
     )
     keys_commands.add_parser("list", help="list keys")
     revoke = keys_commands.add_parser("revoke", help="revoke a key by its prefix")

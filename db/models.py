@@ -429,6 +429,8 @@ class ApiKey(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     trusted_documents_only: Mapped[bool] = mapped_column(Boolean, server_default="false")
     """Only registered (trusted) operations may be sent with this key."""
+    gateway: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    """A federation gateway's key: `_entities` may take up to 10,000 representations, not 100."""
 
 
 class Session(Base):

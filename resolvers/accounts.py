@@ -22,10 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db import models
 from db.enums import Role
+from resolvers.errors import quoted
 
 users = models.table_of(models.User)
 api_keys = models.table_of(models.ApiKey)
 sessions = models.table_of(models.Session)
+audit_log = models.table_of(models.AuditEntry)
 
 KEY_PREFIX = "upl_"
 STAFF_ROLES = frozenset({Role.STAFF, Role.ADMIN})
@@ -47,6 +49,8 @@ class Viewer:
     csrf_token: str | None = None
     origins: Sequence[str] = field(default_factory=tuple)
     trusted_documents_only: bool = False
+    gateway: bool = False
+    """A federation gateway's key (large `_entities` batches)."""
 
     @property
     def is_staff(self) -> bool:
@@ -109,7 +113,7 @@ async def create_user(engine: AsyncEngine, username: str, password: str, role: R
     async with engine.begin() as connection:
         taken = await connection.scalar(select(users.c.id).where(users.c.username == username))
         if taken is not None:
-            raise AccountError(f"The username {username!r} is taken.")
+            raise AccountError(f"The username {quoted(username)} is taken.")
         user_id: int = await connection.scalar(
             insert(users)
             .values(username=username, password_hash=hash_password(password), role=role)
@@ -125,7 +129,7 @@ async def set_password(engine: AsyncEngine, username: str, password: str) -> Non
             update(users).where(users.c.username == username).values(password_hash=hash_password(password))
         )
         if result.rowcount != 1:
-            raise AccountError(f"No user {username!r}.")
+            raise AccountError(f"No user {quoted(username)}.")
         # a new password ends every session of the account
         await connection.execute(
             delete(sessions).where(sessions.c.user_id == select(users.c.id).where(users.c.username == username))
@@ -166,6 +170,7 @@ async def create_key(
     username: str | None = None,
     origins: Sequence[str] = (),
     trusted_documents_only: bool = False,
+    gateway: bool = False,
 ) -> NewKey:
     if role is Role.ANONYMOUS:
         raise AccountError("A key cannot have the role ANONYMOUS.")
@@ -173,7 +178,7 @@ async def create_key(
         raise AccountError("A key needs a name.")
     for origin in origins:
         if not origin.startswith(("https://", "http://")) or origin.rstrip("/") != origin or origin.count("/") != 2:
-            raise AccountError(f"{origin!r} is not an origin like https://partner.example.")
+            raise AccountError(f"{quoted(origin)} is not an origin like https://partner.example.")
     async with engine.begin() as connection:
         user_id = None
         if username is not None:
@@ -181,7 +186,7 @@ async def create_key(
                 await connection.execute(select(users.c.id, users.c.role).where(users.c.username == username))
             ).first()
             if user is None:
-                raise AccountError(f"No user {username!r}.")
+                raise AccountError(f"No user {quoted(username)}.")
             if role is Role.ADMIN and user.role is not Role.ADMIN:
                 raise AccountError("Only an admin's key can have the role ADMIN.")
             user_id = user.id
@@ -199,6 +204,7 @@ async def create_key(
                 user_id=user_id,
                 origins=list(origins),
                 trusted_documents_only=trusted_documents_only,
+                gateway=gateway,
             )
             .returning(api_keys.c.id)
         )
@@ -229,7 +235,7 @@ async def revoke_key(engine: AsyncEngine, prefix: str) -> Any:
             )
         ).first()
     if row is None:
-        raise AccountError(f"No key with the prefix {prefix!r}.")
+        raise AccountError(f"No key with the prefix {quoted(prefix)}.")
     return row
 
 
@@ -257,6 +263,7 @@ async def viewer_for_key(engine: AsyncEngine, key: str) -> Viewer | None:
         api_key_prefix=row.prefix,
         origins=tuple(row.origins),
         trusted_documents_only=row.trusted_documents_only,
+        gateway=row.gateway,
     )
 
 
@@ -299,14 +306,51 @@ async def viewer_for_session(engine: AsyncEngine, token: str) -> Viewer | None:
     return Viewer(role=row.role, user_id=row.id, username=row.username, csrf_token=row.csrf_token)
 
 
-async def end_session(engine: AsyncEngine, token: str) -> None:
+async def end_session(engine: AsyncEngine, token: str) -> int:
+    """End one session; how many ended (0 or 1)."""
     async with engine.begin() as connection:
-        await connection.execute(delete(sessions).where(sessions.c.token_hash == sha256(token)))
+        result = await connection.execute(delete(sessions).where(sessions.c.token_hash == sha256(token)))
+    return int(result.rowcount)
+
+
+async def end_sessions(engine: AsyncEngine, by: Viewer, user_id: int | None = None) -> int:
+    """End every session of an account (`by`'s own when `user_id` is None); audited."""
+    target = by.user_id if user_id is None else user_id
+    async with engine.begin() as connection:
+        result = await connection.execute(delete(sessions).where(sessions.c.user_id == target))
+        ended = int(result.rowcount)
+        await connection.execute(
+            insert(audit_log).values(
+                user_id=by.user_id,
+                api_key_id=by.api_key_id,
+                actor=by.label,
+                action="sessions_end",
+                object_type="User",
+                object_id=target,
+                changes={"endedSessions": [None, ended]},
+            )
+        )
+    return ended
+
+
+async def record_login_throttled(engine: AsyncEngine, username: str, address: str, failures: int) -> None:
+    """Tell admins (audit log) that logins to an account are being delayed after failures."""
+    async with engine.begin() as connection:
+        user_id = await connection.scalar(select(users.c.id).where(users.c.username == username))
+        if user_id is None:
+            return  # no such account: nothing to lock out
+        await connection.execute(
+            insert(audit_log).values(
+                actor="login throttle",
+                action="login_throttled",
+                object_type="User",
+                object_id=user_id,
+                changes={"address": [None, address], "failures": [None, failures]},
+            )
+        )
 
 
 # --- the audit log, as a list ---------------------------------------------------------------
-
-audit_log = models.table_of(models.AuditEntry)
 
 
 def audit_entity() -> Any:

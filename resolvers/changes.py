@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from db import models
 from resolvers.base import DataContext
-from resolvers.errors import UserInputError
+from resolvers.errors import UserInputError, quoted
 
 changes = models.table_of(models.Change)
 CURSOR_PREFIX = "x1:"
@@ -48,7 +48,7 @@ class FeedPosition:
             return position
         except (binascii.Error, UnicodeError, ValueError) as exc:
             raise UserInputError(
-                f"Invalid change cursor {cursor[:80]!r}: pass back an `endCursor` of `changes`."
+                f"Invalid change cursor {quoted(cursor)}: pass back an `endCursor` of `changes`."
             ) from exc
 
 
@@ -68,8 +68,10 @@ def feed_statement(ctx: DataContext, since: FeedPosition | None, types: Sequence
             tuple_(changes.c.xid, changes.c.seq) > tuple_(xid8(literal(str(since.xid))), literal(since.seq))
         )
     if not ctx.sees_unpublished:
-        # what an outsider saw appear or go: published rows, and every unpublish/delete as a tombstone
-        conditions.append(or_(changes.c.published.is_(True), changes.c.action.in_(("UNPUBLISH", "DELETE"))))
+        # what an outsider saw appear or go: changes of published rows (a delete of a published row
+        # is its tombstone) and unpublishing (a tombstone too); a row never published, or deleted
+        # after it was unpublished, leaves no trace an outsider could see
+        conditions.append(or_(changes.c.published.is_(True), changes.c.action == "UNPUBLISH"))
     return (
         select(
             changes.c.seq,

@@ -13,7 +13,7 @@ from db import models
 from db.enums import EmployeeRange, LegalForm, Ortsteil
 from resolvers.base import DataContext, Entity, common_conditions, load_one_by
 from resolvers.editing import ADDRESS, Column, EditSpec, between, columns, email, location_pair, url
-from resolvers.errors import UserInputError
+from resolvers.errors import UserInputError, quoted
 from resolvers.pagination import Direction, Ordering, OrderKey
 
 companies = models.table_of(models.Company)
@@ -62,12 +62,13 @@ def company_conditions(f: CompanyFilter | None) -> list[ColumnElement[bool]]:
         conditions.append(c.ortsteil_key == f.ortsteil.name)
     if f.postal_code is not None:
         if not re.fullmatch(r"\d{5}", f.postal_code):
-            raise UserInputError(f"`postalCode` must be five digits (got {f.postal_code!r}).")
+            raise UserInputError(f"`postalCode` must be five digits (got {quoted(f.postal_code)}).")
         conditions.append(c.postal_code == f.postal_code)
     if f.industry_code is not None:
         if not INDUSTRY_CODE_PREFIX.fullmatch(f.industry_code):
             raise UserInputError(
-                f'`industryCode` must be a WZ 2008 code or prefix such as "62" or "62.01" (got {f.industry_code!r}).'
+                '`industryCode` must be a WZ 2008 code or prefix such as "62" or "62.01" '
+                f"(got {quoted(f.industry_code)})."
             )
         conditions.append(c.industry_code.startswith(f.industry_code, autoescape=True))
     if f.network_id is not None:

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from db import models
 from db.enums import Ortsteil
 from resolvers.base import DataContext, Entity
+from resolvers.errors import quoted
 
 audit_log = models.table_of(models.AuditEntry)
 
@@ -64,14 +65,14 @@ Check = Callable[[Any], tuple[str, str] | None]
 
 def postal_code(value: Any) -> tuple[str, str] | None:
     if not POSTAL_CODE.match(value):
-        return "INVALID_POSTAL_CODE", f"{value!r} is not a German postal code (five digits)."
+        return "INVALID_POSTAL_CODE", f"{quoted(value)} is not a German postal code (five digits)."
     return None
 
 
 def url(value: Any) -> tuple[str, str] | None:
     parts = urlsplit(value)
     if parts.scheme not in {"http", "https"} or not parts.netloc or any(c.isspace() for c in value):
-        return "INVALID_URL", f"{value!r} is not a web address (http:// or https://)."
+        return "INVALID_URL", f"{quoted(value)} is not a web address (http:// or https://)."
     return None
 
 
@@ -79,7 +80,7 @@ def email(value: Any) -> tuple[str, str] | None:
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
-        return "INVALID_EMAIL", f"{value!r} is not an e-mail address: {exc}"
+        return "INVALID_EMAIL", f"{quoted(value)} is not an e-mail address: {exc}"
     return None
 
 
@@ -210,7 +211,7 @@ async def _validate(
             and await connection.scalar(select(column.exists_in).where(column.exists_in == value)) is None
         ):
             problems.append(
-                Problem(path, f"{value!r} is not a known {column.exists_in.key.replace('_', ' ')}.", "NOT_FOUND")
+                Problem(path, f"{quoted(value)} is not a known {column.exists_in.key.replace('_', ' ')}.", "NOT_FOUND")
             )
     if not problems:
         for rule in spec.rules:
@@ -251,7 +252,7 @@ async def _slug(
     table = spec.entity.table
     holder = await connection.scalar(select(table.c.id).where(table.c.slug == wanted))
     if holder is not None and holder != own_id:
-        return Problem(("input", "slug"), f"The slug {wanted!r} is taken.", "SLUG_TAKEN")
+        return Problem(("input", "slug"), f"The slug {quoted(wanted)} is taken.", "SLUG_TAKEN")
     return wanted
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, literal, tuple_
 from sqlalchemy.sql.elements import KeyedColumnElement
 
-from resolvers.errors import UserInputError
+from resolvers.errors import UserInputError, quoted
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -142,7 +142,7 @@ def encode_cursor(ordering: Ordering, values: Sequence[Any]) -> str:
 
 def decode_cursor(ordering: Ordering, cursor: str) -> list[Any]:
     """The sort values in `cursor`; a clear error when it is forged or from another ordering."""
-    invalid = UserInputError(f"Invalid cursor {cursor[:60]!r}: pass a cursor exactly as this connection returned it.")
+    invalid = UserInputError(f"Invalid cursor {quoted(cursor)}: pass a cursor exactly as this connection returned it.")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         if not raw.startswith(CURSOR_PREFIX):
@@ -152,7 +152,7 @@ def decode_cursor(ordering: Ordering, cursor: str) -> list[Any]:
         raise invalid from exc
     if name != ordering.name:
         raise UserInputError(
-            f"The cursor belongs to the ordering {name!r}, but this request is ordered by "
+            f"The cursor belongs to the ordering {quoted(name)}, but this request is ordered by "
             f"{ordering.name!r}: start again without a cursor."
         )
     expressions = ordering.expressions()

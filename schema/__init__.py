@@ -19,7 +19,7 @@ from strawberry.tools import merge_types
 from db.enums import Ortsteil as OrtsteilKey
 from db.enums import Role
 from resolvers.changes import FeedPosition, feed_statement, head_statement, public_action
-from resolvers.errors import UserInputError
+from resolvers.errors import UserInputError, quoted
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from resolvers.search import search_statement
 from schema import accounts, companies, events, networks, projects, spaces
@@ -61,7 +61,7 @@ def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]
         type_name, pk = decode_id(global_id)
         node_type = node_types.get(type_name)
         if node_type is None:
-            raise UserInputError(f"Invalid ID {global_id!r}: unknown type {type_name!r}.")
+            raise UserInputError(f"Invalid ID {quoted(global_id)}: unknown type {quoted(type_name)}.")
         return await node_type.load(info.context, pk)
 
     @strawberry.type(description="One change of the portal's data, in commit order.")

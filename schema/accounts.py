@@ -21,7 +21,7 @@ from schema.base import Connection, InfoT, berlin_time, root_connection
 from schema.domain import Domain
 from schema.editing import UserError
 from schema.ids import decode_id, decode_optional, encode_id
-from schema.permissions import ADMIN_ONLY
+from schema.permissions import ADMIN_ONLY, STAFF_ONLY
 
 strawberry.enum(Role, description="Who a caller is: decides what may be read and written.")
 
@@ -54,6 +54,9 @@ class ApiKey:
     role: Role
     username: str | None = strawberry.field(description="The account of a personal staff/admin token.")
     origins: list[str] = strawberry.field(description="Browser origins allowed to send the key (CORS).")
+    gateway: bool = strawberry.field(
+        description="A federation gateway's key: `_entities` takes up to 10,000 representations (else 100)."
+    )
     created_at: dt.datetime
     last_used_at: dt.datetime | None
     revoked_at: dt.datetime | None
@@ -66,6 +69,7 @@ class ApiKey:
             role=row.role,
             username=getattr(row, "username", username),
             origins=list(row.origins),
+            gateway=row.gateway,
             created_at=berlin_time(row.created_at),  # type: ignore[arg-type]
             last_used_at=berlin_time(row.last_used_at),
             revoked_at=berlin_time(row.revoked_at),
@@ -159,6 +163,7 @@ class ApiKeyCreateInput:
     role: Role
     username: str | None = strawberry.field(default=None, description="For a personal STAFF/ADMIN token.")
     origins: list[str] = strawberry.field(default_factory=list, description="e.g. https://partner.example")
+    gateway: bool = strawberry.field(default=False, description="For a federation gateway joining this subgraph.")
 
 
 @strawberry.type(description="The new key, shown only this once.")
@@ -176,6 +181,19 @@ class ApiKeyRevokeInput:
 @strawberry.type(description="The result of `apiKeyRevoke`.")
 class ApiKeyPayload:
     api_key: ApiKey | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="Whose sessions to end.")
+class SessionsEndInput:
+    user_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Admins: the account whose sessions end. Omitted: your own (log out everywhere)."
+    )
+
+
+@strawberry.type(description="The result of `sessionsEnd`.")
+class SessionsEndPayload:
+    ended_sessions: int = 0
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -201,7 +219,9 @@ class AccountMutations:
         engine = info.context.write_engine
         assert engine is not None
         try:
-            new = await accounts.create_key(engine, input.name, input.role, input.username, input.origins)
+            new = await accounts.create_key(
+                engine, input.name, input.role, input.username, input.origins, gateway=input.gateway
+            )
         except AccountError as exc:
             return ApiKeyCreatePayload(user_errors=account_error("name", exc))
         (row,) = await accounts.list_keys(engine, new.id)
@@ -216,6 +236,34 @@ class AccountMutations:
         except AccountError as exc:
             return ApiKeyPayload(user_errors=account_error("prefix", exc))
         return ApiKeyPayload(api_key=ApiKey.of(row))
+
+    @strawberry.mutation(
+        description="End every login session of an account: your own (log out everywhere), or, for admins, "
+        "anyone's. API keys stay valid (revoke them with `apiKeyRevoke`).",
+        directives=STAFF_ONLY,
+    )
+    async def sessions_end(self, info: InfoT, input: SessionsEndInput) -> SessionsEndPayload:
+        engine = info.context.write_engine
+        assert engine is not None
+        viewer = info.context.viewer
+        user_id = None
+        if input.user_id is not None:
+            try:
+                user_id = decode_id(input.user_id, "User")[1]
+            except UserInputError as exc:
+                return SessionsEndPayload(
+                    user_errors=[UserError(field=["input", "userId"], message=str(exc), code="INVALID_ID")]
+                )
+            if user_id != viewer.user_id and not viewer.is_admin:
+                message = "Only admins end other accounts' sessions."
+                return SessionsEndPayload(
+                    user_errors=[UserError(field=["input", "userId"], message=message, code="FORBIDDEN")]
+                )
+        if user_id is None and viewer.user_id is None:
+            return SessionsEndPayload(
+                user_errors=[UserError(field=["input", "userId"], message="This key has no account.", code="REQUIRED")]
+            )
+        return SessionsEndPayload(ended_sessions=await accounts.end_sessions(engine, viewer, user_id))
 
 
 DOMAIN = Domain(name="accounts", query=AccountQuery, mutation=AccountMutations)

@@ -17,7 +17,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from resolvers import editing
 from resolvers.editing import Changes, EditSpec, Problem, Result
-from resolvers.errors import UserInputError
+from resolvers.errors import UserInputError, quoted
 from schema.base import InfoT
 from schema.ids import decode_id
 from schema.permissions import ADMIN_ONLY, STAFF_ONLY
@@ -90,7 +90,7 @@ def changes_of(source: Any, spec: EditSpec) -> tuple[Changes, list[Problem]]:
                     problems.append(
                         Problem(
                             _path("address", "ortsteil"),
-                            f"{value!r} is not an Ortsteil of Lichtenberg.",
+                            f"{quoted(value)} is not an Ortsteil of Lichtenberg.",
                             "INVALID_ORTSTEIL",
                         )
                     )

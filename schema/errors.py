@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from strawberry.extensions import SchemaExtension
 
 from db.engine import STATEMENT_TIMEOUT_MS
-from resolvers.errors import UserInputError
+from resolvers.errors import UserInputError, shortened
 
 logger = logging.getLogger("upl.errors")
 
@@ -35,7 +35,8 @@ def database_trouble(original: BaseException) -> tuple[str, str] | None:
 
 
 def classify(error: GraphQLError) -> GraphQLError:
-    """The error as the client should see it."""
+    """The error as the client should see it (never quoting more than 80 characters of input)."""
+    error.message = shortened(error.message)
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         extensions = dict(error.extensions or {})

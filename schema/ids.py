@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from resolvers.errors import UserInputError
+from resolvers.errors import UserInputError, quoted
 
 
 def encode_id(type_name: str, pk: int) -> str:
@@ -21,9 +21,9 @@ def decode_id(global_id: str, expected: str | None = None) -> tuple[str, int]:
         if not type_name.isalpha() or pk <= 0 or pk >= 2**63 or str(pk) != pk_text:
             raise ValueError(raw)
     except (binascii.Error, UnicodeError, ValueError) as exc:
-        raise UserInputError(f"Invalid ID {global_id[:80]!r}: not an ID this API issued.") from exc
+        raise UserInputError(f"Invalid ID {quoted(global_id)}: not an ID this API issued.") from exc
     if expected is not None and type_name != expected:
-        raise UserInputError(f"The ID {global_id!r} is a {type_name} ID, but a {expected} ID is expected here.")
+        raise UserInputError(f"The ID {quoted(global_id)} is a {type_name} ID, but a {expected} ID is expected here.")
     return type_name, pk
 
 

@@ -54,19 +54,28 @@ def unauthenticated(message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": "UNAUTHENTICATED"})
 
 
-def root_fields(
-    selection_set: SelectionSetNode, fragments: dict[str, Any], seen: frozenset[str] = frozenset()
-) -> Iterator[str]:
-    """Names of the root fields an operation selects, through inline fragments and spreads."""
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            yield selection.name.value
-        elif isinstance(selection, InlineFragmentNode):
-            yield from root_fields(selection.selection_set, fragments, seen)
-        elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
-            fragment = fragments.get(selection.name.value)
-            if fragment is not None:
-                yield from root_fields(fragment.selection_set, fragments, seen | {selection.name.value})
+def root_fields(selection_set: SelectionSetNode, fragments: dict[str, Any]) -> set[str]:
+    """Names of the root fields an operation selects, through inline fragments and spreads.
+
+    Each fragment is visited once however often it is spread (a fragment bomb stays linear).
+    """
+    names: set[str] = set()
+    visited: set[str] = set()
+
+    def visit(selections: SelectionSetNode) -> None:
+        for selection in selections.selections:
+            if isinstance(selection, FieldNode):
+                names.add(selection.name.value)
+            elif isinstance(selection, InlineFragmentNode):
+                visit(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in visited:
+                visited.add(selection.name.value)
+                fragment = fragments.get(selection.name.value)
+                if fragment is not None:
+                    visit(fragment.selection_set)
+
+    visit(selection_set)
+    return names
 
 
 class RootFieldPolicy(SchemaExtension):

@@ -226,7 +226,9 @@ class Planner:
     def collect(self, selection_set: SelectionSetNode | None, type_name: str) -> list[Selected]:
         found: dict[str, Selected] = {}
 
-        def visit(selections: SelectionSetNode, seen: frozenset[str]) -> None:
+        visited: set[str] = set()  # each fragment once per selection set, as graphql-core collects fields
+
+        def visit(selections: SelectionSetNode) -> None:
             for selection in selections.selections:
                 if not self.included(selection):
                     continue
@@ -240,18 +242,19 @@ class Planner:
                         found[key] = Selected(key, selection.name.value, [selection])
                 elif isinstance(selection, InlineFragmentNode):
                     if self.applies(selection.type_condition, type_name):
-                        visit(selection.selection_set, seen)
+                        visit(selection.selection_set)
                 elif isinstance(selection, FragmentSpreadNode):
                     name = selection.name.value
                     fragment = self.fragments.get(name)
-                    if fragment is None or name in seen:
+                    if fragment is None:
                         raise Unplannable("fragment")
-                    if self.applies(fragment.type_condition, type_name):
-                        visit(fragment.selection_set, seen | {name})
+                    if name not in visited and self.applies(fragment.type_condition, type_name):
+                        visited.add(name)
+                        visit(fragment.selection_set)
 
         if selection_set is None:
             raise Unplannable("no selection")
-        visit(selection_set, frozenset())
+        visit(selection_set)
         if len(found) > MAX_KEYS:
             raise Unplannable("too many keys for json_build_object")
         return list(found.values())

@@ -224,7 +224,9 @@ class LiveServer:
     def __init__(self, database_url: str, settings: Settings = NO_RESPONSE_CACHE) -> None:
         self.app = create_app(database_url, settings=settings)
         self.port = free_port()
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on", proxy_headers=False
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
         self.counter: StatementCounter | None = None
@@ -246,6 +248,56 @@ class LiveServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=30)
+
+
+class ServedProcess:
+    """`upl serve` in a process of its own, as an operator starts it: a request that pins its
+    worker cannot stall the tests, and the process's log can be read (`log()`)."""
+
+    def __init__(self, database_url: str, env: dict[str, str] | None = None, log_level: str = "warning") -> None:
+        self.port = free_port()
+        self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"upl-serve-{uuid.uuid4().hex[:8]}.log"
+        self.log_file = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "upl_cli", "serve", "--port", str(self.port), "--log-level", log_level],
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": database_url, **(env or {})},
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{self.base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                self.stop()
+                raise RuntimeError(f"upl serve did not start: {self.log()[-2000:]}")
+            time.sleep(0.1)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.base}/graphql"
+
+    def log(self) -> str:
+        self.log_file.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log_file.close()
 
 
 @pytest.fixture(scope="session")

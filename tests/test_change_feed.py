@@ -107,3 +107,35 @@ async def test_bad_cursor_and_newsletter_scope(edit_api: Api, role_headers: dict
     assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
     feed = (await edit_api.query(FEED, {"first": 50}, headers=role_headers["newsletter"]))["changes"]
     assert feed["nodes"] and {c["type"] for c in feed["nodes"]} == {"EVENT"}
+
+
+async def test_rows_outsiders_never_saw_leave_no_tombstone(
+    edit_api: Api, role_headers: dict[str, dict[str, str]]
+) -> None:
+    """A company created unpublished and deleted was never visible: outsiders get no DELETE for it.
+    One unpublished before its delete gets one tombstone (the unpublish), not two."""
+    staff = role_headers["staff"]
+    start = await head(edit_api)
+    ids = []
+    for name, published in (("Nie veröffentlicht GmbH", False), ("Erst öffentlich GmbH", True)):
+        created = await edit_api.query(
+            "mutation($i: CompanyCreateInput!) { companyCreate(input: $i) { company { id } } }",
+            {"i": {"name": name, "legalForm": "GMBH", "published": published}},
+            headers=staff,
+        )
+        ids.append(created["companyCreate"]["company"]["id"])
+    steps = [("companyUnpublish", ids[1]), ("companyDelete", ids[0]), ("companyDelete", ids[1])]
+    for name, target in steps:
+        result = await edit_api.query(
+            f"mutation($i: EditTargetInput!) {{ {name}(input: $i) {{ userErrors {{ code }} }} }}",
+            {"i": {"id": target}},
+            headers=staff,
+        )
+        assert result[name]["userErrors"] == []
+
+    staff_view, _ = await follow(edit_api, start, staff, ["COMPANY"])
+    assert [c["action"] for c in staff_view if c["id"] == ids[0]] == ["CREATE", "DELETE"]
+    for headers in ({}, role_headers["partner"]):
+        public_view, _ = await follow(edit_api, start, headers, ["COMPANY"])
+        assert [c for c in public_view if c["id"] == ids[0]] == []
+        assert [c["action"] for c in public_view if c["id"] == ids[1]] == ["CREATE", "DELETE"]

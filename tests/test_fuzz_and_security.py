@@ -1,7 +1,8 @@
 """Fuzzing through the real HTTP app as every role, and hidden data through every path.
 
 Fuzzing (bounded, seeded; `make fuzz` runs longer): `hypothesis-graphql` generates valid queries
-and mutations from the live schema, a mutator breaks documents, variables and bodies. Whatever
+and mutations from the live schema, a mutator breaks documents, variables and bodies, and
+`fragment_heavy_documents` writes fragment chains and DAGs of the fragment bomb's kind. Whatever
 comes in: no 5xx, no internal error, every error carries `extensions.code`.
 """
 
@@ -26,6 +27,7 @@ from schema import schema
 from schema.ids import encode_id
 from settings import Settings
 from tests.conftest import ROLES, LiveServer
+from tests.fragment_documents import fragment_heavy_documents
 from tests.test_planner import SCALARS
 
 EXAMPLES = int(os.environ.get("UPL_FUZZ_EXAMPLES", "40"))
@@ -79,6 +81,27 @@ def test_generated_queries_and_mutations_never_break_the_service(
         check(httpx.post(server.url, json={"query": broken}, headers=headers, timeout=60))
 
     run()
+
+
+@pytest.mark.parametrize("role", ["anonymous", "staff"])
+def test_generated_fragment_heavy_documents_are_answered_or_refused_at_once(
+    server: LiveServer, role_headers: dict[str, dict[str, str]], role: str
+) -> None:
+    """Deep fragment chains, many spreads per level, aliases and inline fragments around them:
+    each is answered or refused with a limit's code, within the client's timeout."""
+
+    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(fragment_heavy_documents())
+    def run(document: str) -> None:
+        response = httpx.post(server.url, json={"query": document}, headers=role_headers[role], timeout=10)
+        check(response)
+        body = response.json()
+        assert "data" in body or {e["extensions"]["code"] for e in body["errors"]} <= FRAGMENT_LIMIT_CODES, body
+
+    run()
+
+
+FRAGMENT_LIMIT_CODES = {"FRAGMENT_SPREAD_LIMIT", "SELECTION_LIMIT", "ALIAS_LIMIT", "COST_LIMIT", "DEPTH_LIMIT"}
 
 
 @pytest.mark.parametrize(

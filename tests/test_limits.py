@@ -40,6 +40,19 @@ def code_of(response: httpx.Response) -> str:
             "the limit is 12",
         ),
         ("{ a " + "a " * 5001 + "}", "TOKEN_LIMIT", "limit is 5000"),
+        (
+            "{ companies { nodes { ...F0 } } }"
+            + "".join(f" fragment F{i} on Company {{ ...F{i + 1} ...F{i + 1} }}" for i in range(9))
+            + " fragment F9 on Company { name }",
+            "FRAGMENT_SPREAD_LIMIT",
+            "expands to 1023 fragment spreads; the limit is 500",
+        ),
+        (
+            "{ companies(first: 1) { nodes { " + "...C " * 300 + "} } }"
+            " fragment C on Company { id name slug website legalForm foundedYear description }",
+            "SELECTION_LIMIT",
+            "expands to 2102 field selections; the limit is 2000",
+        ),
         ("{ __typename }" + " " * 40_000, "DOCUMENT_SIZE_LIMIT", "the limit is 32768"),
         (
             "{ companies { nodes { networks { nodes { members { nodes { networks { nodes { members { nodes { networks { nodes { name } } } } } } } } } } } } }",
