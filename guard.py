@@ -55,8 +55,10 @@ from graphql import (
     get_operation_ast,
     is_leaf_type,
     parse,
+    validate,
     visit,
 )
+from graphql.validation import MaxIntrospectionDepthRule
 from limits import RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -155,6 +157,8 @@ class Shape:
     """Fragment spreads in the expansion."""
     fields: int = 0
     """Fields of its own level in the expansion (at the root: the root fields)."""
+    introspection: bool = False
+    """Selects `__schema` or `__type` somewhere."""
 
     def add(self, inner: Shape, *, times: int = 1) -> None:
         """Add a spread or inline fragment (`times` = 1) at this level."""
@@ -164,8 +168,10 @@ class Shape:
         self.selections += inner.selections
         self.spreads += inner.spreads
         self.fields += inner.fields
+        self.introspection |= inner.introspection
 
 
+INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
 KEY_LISTS = {"_entities": "representations", "nodes": "ids"}
 """Root fields that return one object per key they are given: they cost per key."""
 
@@ -198,6 +204,12 @@ def measure(
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     shape = Measurer(schema, fragments, variables or {}, limits).selection_set(operation.selection_set, root_type)
     check(shape, limits)
+    if shape.introspection and validate(schema, document, [MaxIntrospectionDepthRule]):
+        raise LimitError(
+            "INTROSPECTION_DEPTH_LIMIT",
+            "The introspection nests `fields`, `interfaces`, `possibleTypes` or `inputFields` three or more "
+            "levels deep; standard introspection queries nest two.",
+        )
     return shape
 
 
@@ -288,7 +300,13 @@ class Measurer:
         definition = getattr(named_parent, "fields", {}).get(node.name.value)
         field_type = None if definition is None else definition.type
         inner = self.selection_set(node.selection_set, field_type)
-        shape.depth = max(shape.depth, inner.depth + 1)
+        if node.name.value in INTROSPECTION_ROOTS:
+            # the depth limit is for data; introspection's `ofType` chains are deep by design and
+            # bounded by MaxIntrospectionDepthRule (graphql-js's rule: nested lists of types)
+            shape.introspection = True
+        else:
+            shape.depth = max(shape.depth, inner.depth + 1)
+        shape.introspection |= inner.introspection
         shape.aliases += inner.aliases
         shape.selections += inner.selections
         shape.spreads += inner.spreads

@@ -16,6 +16,7 @@ from pathlib import Path
 import asyncpg
 
 from db.engine import to_libpq_url
+from db.statistics import analyze_url
 
 
 class BackupError(RuntimeError):
@@ -75,3 +76,4 @@ def restore(url: str, path: Path) -> None:
     )
     if result.returncode != 0:
         raise BackupError(result.stderr.strip())
+    asyncio.run(analyze_url(url))  # pg_restore brings no planner statistics

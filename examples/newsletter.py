@@ -39,7 +39,7 @@ NEXT_EVENTS = """query NewsletterEvents($from: DateTime!, $to: DateTime!) {
 CHANGES = """query NewsletterChanges($since: String) {
   changes(since: $since, first: 100, types: [EVENT]) {
     nodes { action at node { ... on Event { title startsAt } } }
-    endCursor hasNextPage
+    pageInfo { endCursor hasNextPage }
   }
 }"""
 
@@ -86,8 +86,8 @@ def collect(client: Client, state_file: Path, today: dt.date) -> dict[str, Any]:
         while True:
             feed = client.query(CHANGES, {"since": cursor})["changes"]
             changed += feed["nodes"]
-            cursor = feed["endCursor"]
-            if not feed["hasNextPage"]:
+            cursor = feed["pageInfo"]["endCursor"]
+            if not feed["pageInfo"]["hasNextPage"]:
                 break
     else:
         cursor = client.query(HEAD)["changesHead"]  # first run: start following from now

@@ -50,6 +50,7 @@ from resolvers.pagination import (
     PageArgs,
     apply_page,
     make_page,
+    page_args,
     sort_columns,
 )
 
@@ -345,6 +346,16 @@ async def load_grouped(
 
     rows: list[Any] = await ctx.loaders.get(("grouped", key), load).load(parent_id)
     return rows
+
+
+async def load_linked_edge(ctx: DataContext, link: Link, parent_pk: int, target_pk: int) -> Page:
+    """The edge of `target_pk` under `parent_pk` in `link`'s default order (cursor included), as a
+    one-row page: what a mutation that adds a link returns for clients to append."""
+    target = link.target
+    query = list_query(
+        target, [target.table.c.id == target_pk], ("edge", target_pk), None, None, page_args(1, None, None, None)
+    )
+    return await load_linked_page(ctx, link, parent_pk, query)
 
 
 def list_query(

@@ -16,12 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, String, and_, any_, bindparam, cast, func, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, String, and_, any_, bindparam, cast, func, literal, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from db import models
 from resolvers.base import DataContext
 from resolvers.errors import UserInputError, quoted
+from resolvers.pagination import PageArgs
 
 changes = models.table_of(models.Change)
 CURSOR_PREFIX = "x1:"
@@ -56,35 +57,46 @@ def xid8(value: Any) -> Any:
     return cast(value, models.XID8())
 
 
-def feed_statement(ctx: DataContext, since: FeedPosition | None, types: Sequence[str], limit: int) -> Select[Any]:
-    """Up to `limit` changes after `since` that this caller may see, oldest commit first."""
-    horizon = func.pg_snapshot_xmin(func.pg_current_snapshot())
-    conditions = [
-        changes.c.xid < horizon,
-        changes.c.object_type == any_(bindparam("types", list(types), type_=ARRAY(String()))),
+def visible_changes(ctx: DataContext, types: Sequence[str]) -> list[ColumnElement[bool]]:
+    """Conditions on `changes` rows this caller may see, of these types."""
+    conditions: list[ColumnElement[bool]] = [
+        changes.c.object_type == any_(bindparam("types", list(types), type_=ARRAY(String())))
     ]
-    if since is not None:
-        conditions.append(
-            tuple_(changes.c.xid, changes.c.seq) > tuple_(xid8(literal(str(since.xid))), literal(since.seq))
-        )
     if not ctx.sees_unpublished:
         # what an outsider saw appear or go: changes of published rows (a delete of a published row
         # is its tombstone) and unpublishing (a tombstone too); a row never published, or deleted
         # after it was unpublished, leaves no trace an outsider could see
         conditions.append(or_(changes.c.published.is_(True), changes.c.action == "UNPUBLISH"))
-    return (
-        select(
-            changes.c.seq,
-            cast(changes.c.xid, String()).label("xid"),
-            changes.c.at,
-            changes.c.object_type,
-            changes.c.object_id,
-            changes.c.action,
-            changes.c.deleted,
-        )
-        .where(and_(*conditions))
-        .order_by(changes.c.xid, changes.c.seq)
-        .limit(limit + 1)
+    return conditions
+
+
+def feed_statement(ctx: DataContext, cursor: FeedPosition | None, types: Sequence[str], page: PageArgs) -> Select[Any]:
+    """A page of the changes this caller may see, after (forward) or before `cursor`, of
+    transactions older than every one still running; `page.limit + 1` rows, in paging order."""
+    horizon = func.pg_snapshot_xmin(func.pg_current_snapshot())
+    conditions = [changes.c.xid < horizon, *visible_changes(ctx, types)]
+    position = tuple_(changes.c.xid, changes.c.seq)
+    if cursor is not None:
+        at = tuple_(xid8(literal(str(cursor.xid))), literal(cursor.seq))
+        conditions.append(position > at if page.forward else position < at)
+    order = (changes.c.xid, changes.c.seq) if page.forward else (changes.c.xid.desc(), changes.c.seq.desc())
+    return feed_columns().where(and_(*conditions)).order_by(*order).limit(page.limit + 1)
+
+
+def change_statement(ctx: DataContext, seq: int, types: Sequence[str]) -> Select[Any]:
+    """One change by its number, if this caller may see it (`node(id:)` of a Change)."""
+    return feed_columns().where(changes.c.seq == seq, *visible_changes(ctx, types))
+
+
+def feed_columns() -> Select[Any]:
+    return select(
+        changes.c.seq,
+        cast(changes.c.xid, String()).label("xid"),
+        changes.c.at,
+        changes.c.object_type,
+        changes.c.object_id,
+        changes.c.action,
+        changes.c.deleted,
     )
 
 

@@ -17,24 +17,32 @@ from resolvers.accounts import AccountError
 from resolvers.base import list_query
 from resolvers.errors import UserInputError
 from resolvers.pagination import page_args
-from schema.base import Connection, InfoT, berlin_time, root_connection
+from schema.base import Connection, InfoT, berlin_time, expose, root_connection
 from schema.domain import Domain
 from schema.editing import UserError
 from schema.ids import decode_id, decode_optional, encode_id
 from schema.permissions import ADMIN_ONLY, STAFF_ONLY
 
-strawberry.enum(Role, description="Who a caller is: decides what may be read and written.")
+expose(
+    Role,
+    "Who a caller is: decides what may be read and written.",
+    ANONYMOUS="No key, no session: published data only.",
+    PARTNER="A partner site's key: published data, read-only.",
+    NEWSLETTER="A newsletter tool's key: events and what they link to, read-only.",
+    STAFF="Staff of the office: all portal data, read and write.",
+    ADMIN="As staff, plus accounts, keys and the audit log.",
+)
 
 AUDIT = accounts.audit_entity()
 
 
 @strawberry.type(description="A staff or admin account.")
 class User:
-    id: strawberry.ID
-    username: str
-    role: Role
+    id: strawberry.ID = strawberry.field(description="Global ID of the account.")
+    username: str = strawberry.field(description="The name to log in with (lower case).")
+    role: Role = strawberry.field(description="STAFF or ADMIN.")
     created_at: dt.datetime
-    disabled: bool
+    disabled: bool = strawberry.field(description="Disabled accounts cannot log in; their keys stop working.")
 
     @staticmethod
     def of(row: Any) -> User:
@@ -50,16 +58,16 @@ class User:
 @strawberry.type(description="An API key; the key itself is shown only once, when it is created.")
 class ApiKey:
     prefix: str = strawberry.field(description="The visible start of the key, which names it.")
-    name: str
-    role: Role
+    name: str = strawberry.field(description="What the key is for, e.g. the partner site's name.")
+    role: Role = strawberry.field(description="What the key may read and write.")
     username: str | None = strawberry.field(description="The account of a personal staff/admin token.")
     origins: list[str] = strawberry.field(description="Browser origins allowed to send the key (CORS).")
     gateway: bool = strawberry.field(
         description="A federation gateway's key: `_entities` takes up to 10,000 representations (else 100)."
     )
     created_at: dt.datetime
-    last_used_at: dt.datetime | None
-    revoked_at: dt.datetime | None
+    last_used_at: dt.datetime | None = strawberry.field(description="When the key was last used (to the minute).")
+    revoked_at: dt.datetime | None = strawberry.field(description="When the key was revoked; null: it is valid.")
 
     @staticmethod
     def of(row: Any, username: str | None = None) -> ApiKey:
@@ -78,12 +86,14 @@ class ApiKey:
 
 @strawberry.type(description="One write: who, when, which object, which fields changed ([old, new]).")
 class AuditEntry:
-    at: dt.datetime
-    actor: str
-    action: str
-    object_type: str
-    object_id: strawberry.ID
-    changes: JSON
+    at: dt.datetime = strawberry.field(description="When the write was committed.")
+    actor: str = strawberry.field(description="Who wrote: the account (and key), or what did it.")
+    action: str = strawberry.field(
+        description="What was done, e.g. create, update, publish, network_add, sessions_end."
+    )
+    object_type: str = strawberry.field(description="The type of the object written.")
+    object_id: strawberry.ID = strawberry.field(description="The global ID of the object written.")
+    changes: JSON = strawberry.field(description="Per changed field, [old value, new value].")
 
     @staticmethod
     def from_row(row: Any) -> AuditEntry:
@@ -99,10 +109,10 @@ class AuditEntry:
 
 @strawberry.input(description="Filters for the audit log; all given conditions must hold.")
 class AuditFilter:
-    user_id: strawberry.ID | None = None
+    user_id: strawberry.ID | None = strawberry.field(default=None, description="Entries written by this account.")
     object_id: strawberry.ID | None = strawberry.field(default=None, description="Entries about this object.")
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
+    since: dt.datetime | None = strawberry.field(default=None, description="Entries at or after this time.")
+    until: dt.datetime | None = strawberry.field(default=None, description="Entries before this time.")
 
 
 @strawberry.type
@@ -121,6 +131,8 @@ class AccountQuery:
         info: InfoT,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         filter: AuditFilter | None = None,
     ) -> Connection[AuditEntry]:
         f = filter or AuditFilter()
@@ -139,16 +151,18 @@ class AccountQuery:
             ("audit", f.user_id, f.object_id, f.since, f.until),
             None,
             None,
-            page_args(first, after, None, None),
+            page_args(first, after, last, before),
         )
         return await root_connection(info.context, AUDIT, query, AuditEntry.from_row)
 
 
 @strawberry.input(description="A new staff or admin account.")
 class UserCreateInput:
-    username: str
+    username: str = strawberry.field(
+        description="Lower-case letters, digits, dots, dashes and underscores; 2 to 63 characters."
+    )
     password: str = strawberry.field(description="At least 12 characters.")
-    role: Role = Role.STAFF
+    role: Role = strawberry.field(default=Role.STAFF, description="STAFF (default) or ADMIN.")
 
 
 @strawberry.type(description="The result of `userCreate`.")
@@ -159,8 +173,10 @@ class UserPayload:
 
 @strawberry.input(description="A new API key.")
 class ApiKeyCreateInput:
-    name: str
-    role: Role
+    name: str = strawberry.field(description="What the key is for, e.g. the partner site's name.")
+    role: Role = strawberry.field(
+        description="PARTNER, NEWSLETTER, STAFF or ADMIN (the last two only as a personal token)."
+    )
     username: str | None = strawberry.field(default=None, description="For a personal STAFF/ADMIN token.")
     origins: list[str] = strawberry.field(default_factory=list, description="e.g. https://partner.example")
     gateway: bool = strawberry.field(default=False, description="For a federation gateway joining this subgraph.")
@@ -175,7 +191,7 @@ class ApiKeyCreatePayload:
 
 @strawberry.input(description="Which key to revoke.")
 class ApiKeyRevokeInput:
-    prefix: str
+    prefix: str = strawberry.field(description="The key's prefix, as `apiKeys` lists it.")
 
 
 @strawberry.type(description="The result of `apiKeyRevoke`.")
@@ -193,7 +209,7 @@ class SessionsEndInput:
 
 @strawberry.type(description="The result of `sessionsEnd`.")
 class SessionsEndPayload:
-    ended_sessions: int = 0
+    ended_sessions: int = strawberry.field(default=0, description="How many sessions ended.")
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, fields, is_dataclass
 from decimal import Decimal
+from enum import Enum
 from typing import Any, ClassVar, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -40,25 +41,120 @@ from resolvers.base import (
     load_linked_page,
 )
 from resolvers.errors import UserInputError
-from resolvers.pagination import Direction, Page
+from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Direction, Page
 from schema.ids import decode_id, encode_id
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
+
+def expose(enum: type[Enum], description: str, name: str | None = None, **values: str) -> None:
+    """A Python enum of db/ as a GraphQL enum, with a description of every value (GraphiQL shows them)."""
+    strawberry.enum(enum, name=name, description=description)
+    definition = enum.__strawberry_definition__  # type: ignore[attr-defined]
+    for value in definition.values:
+        value.description = values.get(value.name, value.description)
+
+
 # Enums: the Python enums of db/ exposed under their GraphQL names.
-strawberry.enum(LegalForm, description="Legal form of a company.")
-strawberry.enum(EmployeeRange, description="Number of employees (EU SME classes).")
-strawberry.enum(NetworkKind, description="What kind of business association a network is.")
-strawberry.enum(MembershipRole, description="A company's role in a network.")
-strawberry.enum(ListingType, description="Whether a space is offered or sought.")
-strawberry.enum(SpaceType, description="Use of a commercial space.")
-strawberry.enum(Transaction, description="How a space changes hands.")
-strawberry.enum(SpaceStatus, description="Whether a listed space is still to be had.")
-strawberry.enum(ProjectStatus, description="Stage of a funded project.")
-strawberry.enum(EventKind, description="Format of an event.")
-strawberry.enum(EventStatus, description="Whether an event takes place as announced.")
-strawberry.enum(OrtsteilKey, name="OrtsteilKey", description="Lichtenberg's ten Ortsteile.")
-strawberry.enum(Direction, name="OrderDirection", description="Sort direction.")
+expose(
+    LegalForm,
+    "Legal form of a company.",
+    GMBH="Gesellschaft mit beschränkter Haftung (GmbH).",
+    UG="Unternehmergesellschaft (haftungsbeschränkt).",
+    AG="Aktiengesellschaft.",
+    GMBH_CO_KG="GmbH & Co. KG.",
+    KG="Kommanditgesellschaft.",
+    OHG="Offene Handelsgesellschaft.",
+    GBR="Gesellschaft bürgerlichen Rechts.",
+    EK="Eingetragene Kauffrau / eingetragener Kaufmann (e. K.).",
+    EV="Eingetragener Verein (e. V.).",
+    EG="Eingetragene Genossenschaft (eG).",
+    SOLE_PROPRIETOR="Sole proprietor (Einzelunternehmen); the name can be personal data.",
+    PUBLIC_BODY="A public body, e.g. a district office.",
+    OTHER="Another legal form.",
+)
+expose(
+    EmployeeRange,
+    "Number of employees (EU SME classes).",
+    RANGE_1_9="1 to 9 employees (micro enterprise).",
+    RANGE_10_49="10 to 49 employees (small enterprise).",
+    RANGE_50_249="50 to 249 employees (medium-sized enterprise).",
+    RANGE_250_PLUS="250 employees or more (large enterprise).",
+)
+expose(
+    NetworkKind,
+    "What kind of business association a network is.",
+    ASSOCIATION="A registered association (e. V.) of companies.",
+    NETWORK="An informal network of companies.",
+    CLUSTER="A regional cluster of an industry, e.g. the health economy.",
+)
+expose(
+    MembershipRole,
+    "A company's role in a network.",
+    FOUNDING_MEMBER="One of the companies that founded the network.",
+    BOARD="On the network's board.",
+    MEMBER="A member.",
+)
+expose(ListingType, "Whether a space is offered or sought.", OFFER="Space on offer.", REQUEST="Space sought.")
+expose(
+    SpaceType,
+    "Use of a commercial space.",
+    OFFICE="Office space.",
+    RETAIL="A shop or retail space.",
+    WAREHOUSE="Storage or warehouse space.",
+    WORKSHOP="A workshop (Werkstatt).",
+    PRODUCTION="Production space.",
+    LAB="A laboratory.",
+    GASTRONOMY="Space for a restaurant, café or bar.",
+    COWORKING="Coworking desks or rooms.",
+    PLOT="A plot of land (Grundstück).",
+)
+expose(
+    Transaction,
+    "How a space changes hands.",
+    RENT="To rent.",
+    SALE="To buy.",
+    LEASEHOLD="On hereditary lease (Erbbaurecht), as for state-owned plots.",
+)
+expose(
+    SpaceStatus,
+    "Whether a listed space is still to be had.",
+    AVAILABLE="Still to be had.",
+    RESERVED="Reserved for someone.",
+    TAKEN="Let or sold.",
+)
+expose(
+    ProjectStatus,
+    "Stage of a funded project.",
+    PLANNED="Not started yet.",
+    RUNNING="Under way.",
+    COMPLETED="Finished.",
+)
+expose(
+    EventKind,
+    "Format of an event.",
+    MEMBER_MEETING="A meeting of the portal's members (UPL-Treffen).",
+    NETWORK_MEETING="A meeting of a network, e.g. a company meeting (Unternehmenstreffen).",
+    WORKSHOP="A workshop or working group.",
+    TRADE_FAIR="A trade fair, e.g. the WirtschaftsPartnerTag.",
+    INFO_SESSION="An information session.",
+    AWARD="An award ceremony, e.g. the company of the year.",
+    OTHER="Another format.",
+)
+expose(
+    EventStatus,
+    "Whether an event takes place as announced.",
+    SCHEDULED="Takes place as announced.",
+    CANCELLED="Will not take place.",
+    POSTPONED="Moved to a date not yet fixed.",
+)
+expose(
+    OrtsteilKey,
+    "Lichtenberg's ten Ortsteile.",
+    name="OrtsteilKey",
+    **{member.name: f"{member.value}." for member in OrtsteilKey},
+)
+expose(Direction, "Sort direction.", name="OrderDirection", ASC="Ascending (A–Z, oldest first).", DESC="Descending.")
 
 
 @dataclass
@@ -158,8 +254,8 @@ def reference_pk(global_id: Any, type_name: str) -> int | None:
 
 @strawberry.federation.type(shareable=True, description="An amount of money.")
 class Money:
-    amount: Decimal
-    currency: str = "EUR"
+    amount: Decimal = strawberry.field(description="The amount, exact to the cent.")
+    currency: str = strawberry.field(default="EUR", description="ISO 4217 currency code; always EUR here.")
 
     @staticmethod
     def of(amount: Decimal | None) -> Money | None:
@@ -168,8 +264,8 @@ class Money:
 
 @strawberry.federation.type(shareable=True, description="One of Lichtenberg's ten Ortsteile (localities).")
 class Ortsteil:
-    key: OrtsteilKey
-    name: str
+    key: OrtsteilKey = strawberry.field(description="The Ortsteil as an enum value, for filters.")
+    name: str = strawberry.field(description="Its name as written, e.g. Alt-Hohenschönhausen.")
 
     @staticmethod
     def of(key: str | None) -> Ortsteil | None:
@@ -181,17 +277,19 @@ class Ortsteil:
 
 @strawberry.federation.type(shareable=True, description="A point in WGS 84.")
 class GeoPoint:
-    latitude: float
-    longitude: float
+    latitude: float = strawberry.field(description="Latitude in degrees (WGS 84).")
+    longitude: float = strawberry.field(description="Longitude in degrees (WGS 84).")
 
 
 @strawberry.federation.type(shareable=True, description="A postal address in (or near) Lichtenberg.")
 class Address:
-    street: str | None
-    postal_code: str | None
-    city: str | None
-    ortsteil: Ortsteil | None
-    location: GeoPoint | None
+    street: str | None = strawberry.field(description="Street and house number.")
+    postal_code: str | None = strawberry.field(description="Five-digit German postal code.")
+    city: str | None = strawberry.field(description="City; Berlin for addresses in the district.")
+    ortsteil: Ortsteil | None = strawberry.field(
+        description="The Ortsteil, stored explicitly (a postal code can span several)."
+    )
+    location: GeoPoint | None = strawberry.field(description="Where it is on a map, when known.")
 
     @staticmethod
     def of(row: Any) -> Address | None:
@@ -211,15 +309,16 @@ class Address:
 
 @strawberry.type(
     description="A contact person. Name, e-mail and phone are personal data: without recorded publication "
-    "consent only staff see the contact."
+    "consent only staff see the contact (also through `node(id:)`)."
 )
-class ContactPerson:
-    id: strawberry.ID
-    name: str
-    role: str | None
-    email: str | None
-    phone: str | None
-    publication_consent: bool
+class ContactPerson(Node):
+    name: str = strawberry.field(description="Full name (personal data).")
+    role: str | None = strawberry.field(description="Function, e.g. managing director or press contact.")
+    email: str | None = strawberry.field(description="E-mail address (personal data).")
+    phone: str | None = strawberry.field(description="Phone number (personal data).")
+    publication_consent: bool = strawberry.field(
+        description="True when the person's consent to publication is on record: only then may outsiders see them."
+    )
     version: int
 
     @staticmethod
@@ -237,15 +336,24 @@ class ContactPerson:
 
 # --- connections ------------------------------------------------------------------------------
 
+FIRST = f"Page forwards: at most this many items (default {DEFAULT_PAGE_SIZE}, at most {MAX_PAGE_SIZE})."
+AFTER = "Page forwards: the items after this cursor (`pageInfo.endCursor` or an edge's `cursor`)."
+LAST = f"Page backwards: at most this many items (default {DEFAULT_PAGE_SIZE}, at most {MAX_PAGE_SIZE})."
+BEFORE = "Page backwards: the items before this cursor (`pageInfo.startCursor` or an edge's `cursor`)."
+
 NodeT = TypeVar("NodeT")
 
 
 @strawberry.federation.type(shareable=True, description="Relay page information.")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="Whether more items follow this page (paging forwards).")
+    has_previous_page: bool = strawberry.field(
+        description="Whether items precede this page (paging backwards; forwards: whether a cursor was given)."
+    )
+    start_cursor: str | None = strawberry.field(description="The cursor of the first item of this page.")
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of the last item of this page: pass it as `after` for the next one."
+    )
 
     @staticmethod
     def of(page: Page) -> PageInfo:

@@ -42,7 +42,7 @@ NOT_A_BUSINESS = frozenset({LegalForm.EV, LegalForm.PUBLIC_BODY})
 @strawberry.type(description="A class of the German classification of economic activities (WZ 2008).")
 class IndustryClass:
     code: str = strawberry.field(description='The class code, e.g. "62.01".')
-    title: str
+    title: str = strawberry.field(description="The class's title in the official German wording.")
     section: str = strawberry.field(description="The section letter (A-U).")
 
     @staticmethod
@@ -56,15 +56,15 @@ class Company(Referable, Node):
     pk: strawberry.Private[int]
     industry_code: strawberry.Private[str | None]
     slug: str
-    name: str
-    legal_form: LegalForm
-    description: str | None
-    address: Address | None
-    website: str | None
+    name: str = strawberry.field(description="The company's name as it appears in the portal.")
+    legal_form: LegalForm = strawberry.field(description="Its legal form.")
+    description: str | None = strawberry.field(description="What the company does, in its own words.")
+    address: Address | None = strawberry.field(description="Where the company is.")
+    website: str | None = strawberry.field(description="The company's website (http or https).")
     email: str | None = strawberry.field(description="Functional e-mail address of the company.")
-    phone: str | None
-    employee_range: EmployeeRange | None
-    founded_year: int | None
+    phone: str | None = strawberry.field(description="The company's public phone number.")
+    employee_range: EmployeeRange | None = strawberry.field(description="Number of employees, as an EU SME class.")
+    founded_year: int | None = strawberry.field(description="The year it was founded.")
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int = strawberry.field(description="Grows with every change; an update names the version it read.")
@@ -125,14 +125,20 @@ class Company(Referable, Node):
 
 @strawberry.input(description="Filters for companies; all given conditions must hold.")
 class CompanyFilter:
-    ortsteil: OrtsteilKey | None = None
-    postal_code: str | None = None
+    ortsteil: OrtsteilKey | None = strawberry.field(default=None, description="Companies in this Ortsteil.")
+    postal_code: str | None = strawberry.field(
+        default=None, description="Companies with this postal code (five digits)."
+    )
     industry_code: str | None = strawberry.field(
         default=None, description='A WZ code or prefix: "62" matches 62.01 and 62.09.'
     )
     network_id: strawberry.ID | None = strawberry.field(default=None, description="Members of this network.")
-    employee_ranges: list[EmployeeRange] | None = None
-    legal_forms: list[LegalForm] | None = None
+    employee_ranges: list[EmployeeRange] | None = strawberry.field(
+        default=None, description="Companies in any of these size classes."
+    )
+    legal_forms: list[LegalForm] | None = strawberry.field(
+        default=None, description="Companies of any of these legal forms."
+    )
     updated_since: dt.datetime | None = None
     search: str | None = strawberry.field(default=None, description="German full-text search.")
 

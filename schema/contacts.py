@@ -27,10 +27,10 @@ PERSON_FIELDS = ("name", "role", "email", "phone", "publication_consent", "publi
 @strawberry.input(description="A new contact person of a company, network or project.")
 class ContactPersonCreateInput:
     owner_id: strawberry.ID = strawberry.field(description="The company, network or project.")
-    name: str
-    role: str | None = strawberry.UNSET
-    email: str | None = strawberry.UNSET
-    phone: str | None = strawberry.UNSET
+    name: str = strawberry.field(description="Full name.")
+    role: str | None = strawberry.field(default=strawberry.UNSET, description="Function, e.g. managing director.")
+    email: str | None = strawberry.field(default=strawberry.UNSET, description="E-mail address.")
+    phone: str | None = strawberry.field(default=strawberry.UNSET, description="Phone number.")
     publication_consent: bool = strawberry.field(
         default=False, description="True only when the person's consent to publication is on record."
     )

@@ -28,7 +28,7 @@ ADDRESS_COLUMNS = ("street", "postal_code", "city", "ortsteil_key", "latitude", 
 @strawberry.type(description="A problem with a mutation's input; nothing was changed.")
 class UserError:
     field: list[str] | None = strawberry.field(description='Path to the input field, e.g. ["input", "name"].')
-    message: str
+    message: str = strawberry.field(description="What is wrong, in words for the person who entered it.")
     code: str = strawberry.field(description="Stable code: REQUIRED, CONFLICT, NOT_FOUND, INVALID_EMAIL, ...")
 
     @staticmethod
@@ -41,7 +41,10 @@ class AddressInput:
     street: str | None = strawberry.UNSET
     postal_code: str | None = strawberry.UNSET
     city: str | None = strawberry.UNSET
-    ortsteil: str | None = strawberry.UNSET
+    ortsteil: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description='The Ortsteil by its name, e.g. "Karlshorst" (checked against Lichtenberg\'s ten).',
+    )
     latitude: float | None = strawberry.UNSET
     longitude: float | None = strawberry.UNSET
 

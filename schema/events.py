@@ -52,16 +52,16 @@ async def _load(info: InfoT, entity: Entity, pk: int | None, to_node: Any) -> An
 
 @strawberry.type(description="Registration for an event.")
 class Registration:
-    required: bool
-    url: str | None
-    deadline: dt.datetime | None
+    required: bool = strawberry.field(description="Whether participants must register.")
+    url: str | None = strawberry.field(description="Where to register.")
+    deadline: dt.datetime | None = strawberry.field(description="Registration closes at this time.")
     capacity: int | None = strawberry.field(description="Places available; null: unlimited or unknown.")
 
 
 @strawberry.type(description="Where an event takes place: a named place, a space of the portal, or online.")
 class Venue:
-    name: str | None
-    online_url: str | None
+    name: str | None = strawberry.field(description="The venue's name, e.g. a member company's hall.")
+    online_url: str | None = strawberry.field(description="Where to join online, for online and hybrid events.")
     own_address: strawberry.Private[Address | None]
     space_pk: strawberry.Private[int | None]
 
@@ -81,14 +81,14 @@ class Event(Referable, Node):
     network_pk: strawberry.Private[int | None]
     project_pk: strawberry.Private[int | None]
     slug: str
-    title: str
-    description: str | None
-    kind: EventKind
-    status: EventStatus
-    starts_at: dt.datetime
-    ends_at: dt.datetime | None
-    venue: Venue
-    registration: Registration
+    title: str = strawberry.field(description="The event's title.")
+    description: str | None = strawberry.field(description="What the event is about.")
+    kind: EventKind = strawberry.field(description="The event's format.")
+    status: EventStatus = strawberry.field(description="Whether it takes place as announced.")
+    starts_at: dt.datetime = strawberry.field(description="When it starts (Europe/Berlin).")
+    ends_at: dt.datetime | None = strawberry.field(description="When it ends; null: not announced.")
+    venue: Venue = strawberry.field(description="Where it takes place.")
+    registration: Registration = strawberry.field(description="Whether and how to register.")
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int = strawberry.field(description="Grows with every change; an update names the version it read.")
@@ -182,12 +182,12 @@ class Event(Referable, Node):
 class EventFilter:
     starts_after: dt.datetime | None = strawberry.field(default=None, description="Starting at or after.")
     starts_before: dt.datetime | None = strawberry.field(default=None, description="Starting before.")
-    kinds: list[EventKind] | None = None
-    statuses: list[EventStatus] | None = None
-    network_id: strawberry.ID | None = None
+    kinds: list[EventKind] | None = strawberry.field(default=None, description="Events of any of these formats.")
+    statuses: list[EventStatus] | None = strawberry.field(default=None, description="Events in any of these states.")
+    network_id: strawberry.ID | None = strawberry.field(default=None, description="Events of this network.")
     company_id: strawberry.ID | None = strawberry.field(default=None, description="Hosted by this company.")
-    project_id: strawberry.ID | None = None
-    ortsteil: OrtsteilKey | None = None
+    project_id: strawberry.ID | None = strawberry.field(default=None, description="Events of this project.")
+    ortsteil: OrtsteilKey | None = strawberry.field(default=None, description="Events at venues in this Ortsteil.")
     updated_since: dt.datetime | None = None
     search: str | None = None
 
@@ -332,17 +332,28 @@ class EventCreateInput:
     slug: str | None = None
     description: str | None = strawberry.UNSET
     ends_at: dt.datetime | None = strawberry.UNSET
-    venue_name: str | None = strawberry.UNSET
-    venue_space_id: strawberry.ID | None = strawberry.UNSET
-    online_url: str | None = strawberry.UNSET
-    address: AddressInput | None = strawberry.UNSET
-    host_id: strawberry.ID | None = strawberry.UNSET
-    network_id: strawberry.ID | None = strawberry.UNSET
-    project_id: strawberry.ID | None = strawberry.UNSET
-    registration_required: bool = False
-    registration_url: str | None = strawberry.UNSET
-    registration_deadline: dt.datetime | None = strawberry.UNSET
-    capacity: int | None = strawberry.UNSET
+    venue_name: str | None = strawberry.field(default=strawberry.UNSET, description="The venue's name.")
+    venue_space_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="A portal space as the venue (its address is used when the event has none).",
+    )
+    online_url: str | None = strawberry.field(default=strawberry.UNSET, description="Where to join online.")
+    address: AddressInput | None = strawberry.field(default=strawberry.UNSET, description="The venue's address.")
+    host_id: strawberry.ID | None = strawberry.field(default=strawberry.UNSET, description="The hosting company.")
+    network_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The network that holds the event."
+    )
+    project_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The project the event belongs to."
+    )
+    registration_required: bool = strawberry.field(default=False, description="Whether participants must register.")
+    registration_url: str | None = strawberry.field(default=strawberry.UNSET, description="Where to register.")
+    registration_deadline: dt.datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="Registration closes at this time."
+    )
+    capacity: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Places available; null: unlimited or unknown."
+    )
     published: bool = True
 
 

@@ -16,6 +16,7 @@ from resolvers import networks as data
 from resolvers.base import (
     count_linked,
     list_query,
+    load_linked_edge,
     load_linked_page,
 )
 from resolvers.contacts import load_contacts
@@ -51,12 +52,12 @@ class Network(Referable, Node):
     pk: strawberry.Private[int]
     origin_project_pk: strawberry.Private[int | None]
     slug: str
-    name: str
-    kind: NetworkKind
-    description: str | None
-    founded_on: dt.date | None
-    website: str | None
-    email: str | None
+    name: str = strawberry.field(description="The network's name.")
+    kind: NetworkKind = strawberry.field(description="What kind of business association it is.")
+    description: str | None = strawberry.field(description="What the network is and does.")
+    founded_on: dt.date | None = strawberry.field(description="The day it was founded.")
+    website: str | None = strawberry.field(description="The network's website.")
+    email: str | None = strawberry.field(description="The network's public (functional) e-mail address.")
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int = strawberry.field(description="Grows with every change; an update names the version it read.")
@@ -133,8 +134,8 @@ def membership_connection(
 class NetworkMemberEdge:
     cursor: str
     node: Company
-    role: MembershipRole
-    member_since: dt.date
+    role: MembershipRole = strawberry.field(description="The company's role in the network.")
+    member_since: dt.date = strawberry.field(description="Since when the company has been a member.")
 
 
 @strawberry.type
@@ -150,8 +151,8 @@ class NetworkMemberConnection(ConnectionBase):
 class CompanyNetworkEdge:
     cursor: str
     node: Network
-    role: MembershipRole
-    member_since: dt.date
+    role: MembershipRole = strawberry.field(description="The company's role in the network.")
+    member_since: dt.date = strawberry.field(description="Since when the company has been a member.")
 
 
 @strawberry.type
@@ -165,7 +166,7 @@ class CompanyNetworkConnection(ConnectionBase):
 
 @strawberry.input(description="Filters for networks.")
 class NetworkFilter:
-    kinds: list[NetworkKind] | None = None
+    kinds: list[NetworkKind] | None = strawberry.field(default=None, description="Networks of any of these kinds.")
     updated_since: dt.datetime | None = None
     search: str | None = None
 
@@ -254,7 +255,9 @@ class NetworkCreateInput:
     founded_on: dt.date | None = strawberry.UNSET
     website: str | None = strawberry.UNSET
     email: str | None = strawberry.UNSET
-    origin_project_id: strawberry.ID | None = strawberry.UNSET
+    origin_project_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The project the network came out of, if any."
+    )
     published: bool = True
 
 
@@ -278,31 +281,67 @@ NetworkMutations = standard_mutations(data.NETWORK_EDIT, Network, NetworkCreateI
 
 @strawberry.input(description="A company joining a network.")
 class NetworkMemberAddInput:
-    network_id: strawberry.ID
-    company_id: strawberry.ID
-    role: MembershipRole = MembershipRole.MEMBER
+    network_id: strawberry.ID = strawberry.field(description="The network.")
+    company_id: strawberry.ID = strawberry.field(description="The company joining it.")
+    role: MembershipRole = strawberry.field(
+        default=MembershipRole.MEMBER, description="Its role in the network (default: member)."
+    )
     member_since: dt.date | None = strawberry.field(default=None, description="Default: today.")
 
 
 @strawberry.input(description="A company leaving a network.")
 class NetworkMemberRemoveInput:
-    network_id: strawberry.ID
-    company_id: strawberry.ID
+    network_id: strawberry.ID = strawberry.field(description="The network.")
+    company_id: strawberry.ID = strawberry.field(description="The company leaving it.")
 
 
 @strawberry.type(description="The result of a membership change: the network, the company, or what was wrong.")
 class NetworkMemberPayload:
-    network: Network | None = None
-    company: Company | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    network: Network | None = strawberry.field(default=None, description="The network, as it is now.")
+    company: Company | None = strawberry.field(default=None, description="The company, as it is now.")
+    removed_member_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="`networkMemberRemove`: the ID of the company whose edge left `Network.members` and whose "
+        "network left `Company.networks` (for Relay's `@deleteEdge`).",
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description="What was wrong, if anything.")
+    added: strawberry.Private[bool] = False
+
+    @strawberry.field(
+        description="`networkMemberAdd`: the new edge of `Network.members`, with its cursor and the membership "
+        "(append it to a cached connection: Relay's `@appendEdge`)."
+    )
+    async def member_edge(self, info: InfoT) -> NetworkMemberEdge | None:
+        if not self.added or self.network is None or self.company is None:
+            return None
+        page = await load_linked_edge(info.context, data.NETWORK_MEMBERS, self.network.pk, self.company.pk)
+        edges = membership_connection(NetworkMemberConnection, NetworkMemberEdge, page, Company.from_row, _none).edges
+        return edges[0] if edges else None
+
+    @strawberry.field(description="`networkMemberAdd`: the new edge of `Company.networks`.")
+    async def network_edge(self, info: InfoT) -> CompanyNetworkEdge | None:
+        if not self.added or self.network is None or self.company is None:
+            return None
+        page = await load_linked_edge(info.context, data.COMPANY_NETWORKS, self.company.pk, self.network.pk)
+        edges = membership_connection(CompanyNetworkConnection, CompanyNetworkEdge, page, Network.from_row, _none)
+        return edges.edges[0] if edges.edges else None
 
     @staticmethod
-    def of(result: Result) -> NetworkMemberPayload:
+    def of(result: Result, added: bool) -> NetworkMemberPayload:
         errors = [UserError.of(p) for p in result.problems]
         if result.row is None:
             return NetworkMemberPayload(user_errors=errors)
         network, company = result.row
-        return NetworkMemberPayload(network=Network.from_row(network), company=Company.from_row(company))
+        return NetworkMemberPayload(
+            network=Network.from_row(network),
+            company=Company.from_row(company),
+            removed_member_id=None if added else strawberry.ID(encode_id("Company", company.id)),
+            added=added,
+        )
+
+
+async def _none() -> int:
+    return 0
 
 
 async def membership(info: InfoT, network_id: str, company_id: str, adding: bool, extra: dict[str, Any]) -> Result:
@@ -318,11 +357,11 @@ class MembershipMutations:
     async def network_member_add(self, info: InfoT, input: NetworkMemberAddInput) -> NetworkMemberPayload:
         since = input.member_since or dt.date.today()
         extra = {"role": input.role, "member_since": since}
-        return NetworkMemberPayload.of(await membership(info, input.network_id, input.company_id, True, extra))
+        return NetworkMemberPayload.of(await membership(info, input.network_id, input.company_id, True, extra), True)
 
     @strawberry.mutation(description="Remove a company from a network.", directives=STAFF_ONLY)
     async def network_member_remove(self, info: InfoT, input: NetworkMemberRemoveInput) -> NetworkMemberPayload:
-        return NetworkMemberPayload.of(await membership(info, input.network_id, input.company_id, False, {}))
+        return NetworkMemberPayload.of(await membership(info, input.network_id, input.company_id, False, {}), False)
 
 
 DOMAIN = Domain(

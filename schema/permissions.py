@@ -132,15 +132,21 @@ def field_tags(schema: Any, type_name: str, field_name: str) -> frozenset[str]:
     return frozenset(d.name for d in field.directives if isinstance(d, Tag))
 
 
+def personal_data_allowed(context: Any, contacts: list[Any]) -> list[Any]:
+    """The contacts (rows or objects) this caller may see: staff all, others those with recorded
+    publication consent. Marks the response as holding personal data (never shared-cached)."""
+    shown = contacts if context.viewer.is_staff else [c for c in contacts if c.publication_consent]
+    if shown and hasattr(context, "personal_data"):
+        context.personal_data = True
+    return shown
+
+
 class PersonalData(FieldExtension):
-    """Only staff see contacts without recorded publication consent."""
+    """Only staff see contacts without recorded publication consent (on every `contacts` field)."""
 
     @staticmethod
     def _allowed(info: Info[Any, Any], contacts: list[Any]) -> list[Any]:
-        shown = contacts if info.context.viewer.is_staff else [c for c in contacts if c.publication_consent]
-        if shown and hasattr(info.context, "personal_data"):
-            info.context.personal_data = True
-        return shown
+        return personal_data_allowed(info.context, contacts)
 
     def resolve(self, next_: Callable[..., Any], source: Any, info: Info[Any, Any], **kwargs: Any) -> Any:
         return self._allowed(info, next_(source, info, **kwargs))

@@ -12,7 +12,7 @@ from strawberry.tools import merge_types
 
 from db.enums import ProjectStatus
 from resolvers import projects as data
-from resolvers.base import list_query, load_by_id
+from resolvers.base import list_query, load_by_id, load_linked_edge
 from resolvers.contacts import load_contacts
 from resolvers.editing import Result, set_link
 from resolvers.pagination import Direction, page_args
@@ -20,6 +20,7 @@ from schema.base import (
     ENTITY_KEYS,
     Connection,
     ContactPerson,
+    Edge,
     InfoT,
     Money,
     Node,
@@ -40,8 +41,8 @@ from schema.permissions import STAFF_ONLY, PersonalData
 
 @strawberry.type(description="A funding programme, e.g. GRW or EFRE.")
 class FundingProgram:
-    code: str
-    name: str
+    code: str = strawberry.field(description="Short code, e.g. GRW or EFRE.")
+    name: str = strawberry.field(description="The programme's full name.")
 
     @staticmethod
     def of(row: Any) -> FundingProgram:
@@ -53,13 +54,13 @@ class Project(Referable, Node):
     source = data.PROJECT
     pk: strawberry.Private[int]
     slug: str
-    title: str
-    summary: str | None
-    status: ProjectStatus
-    starts_on: dt.date
-    ends_on: dt.date | None
-    total_volume: Money
-    funding_amount: Money
+    title: str = strawberry.field(description="The project's title.")
+    summary: str | None = strawberry.field(description="What the project does, in a few sentences.")
+    status: ProjectStatus = strawberry.field(description="Planned, running or completed.")
+    starts_on: dt.date = strawberry.field(description="The project's first day.")
+    ends_on: dt.date | None = strawberry.field(description="The project's last day, when known.")
+    total_volume: Money = strawberry.field(description="The project's total volume.")
+    funding_amount: Money = strawberry.field(description="The part of it that comes from funding programmes.")
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int = strawberry.field(description="Grows with every change; an update names the version it read.")
@@ -112,10 +113,12 @@ class Project(Referable, Node):
 
 @strawberry.input(description="Filters for projects; all given conditions must hold.")
 class ProjectFilter:
-    statuses: list[ProjectStatus] | None = None
+    statuses: list[ProjectStatus] | None = strawberry.field(
+        default=None, description="Projects in any of these stages."
+    )
     active_on: dt.date | None = strawberry.field(default=None, description="Running on this date.")
     funding_program: str | None = strawberry.field(default=None, description="A funding programme code.")
-    network_id: strawberry.ID | None = None
+    network_id: strawberry.ID | None = strawberry.field(default=None, description="Projects linked to this network.")
     company_id: strawberry.ID | None = strawberry.field(default=None, description="Projects with this partner.")
     updated_since: dt.datetime | None = None
     search: str | None = None
@@ -138,9 +141,9 @@ class ProjectOrder:
 
 @strawberry.type(description="Totals over the projects matching a filter.")
 class ProjectStatistics:
-    count: int
-    total_volume: Money
-    total_funding: Money
+    count: int = strawberry.field(description="Number of matching projects.")
+    total_volume: Money = strawberry.field(description="Sum of their total volumes.")
+    total_funding: Money = strawberry.field(description="Sum of their funding amounts.")
 
 
 def domain_project_filter(filter: ProjectFilter | None) -> data.ProjectFilter | None:
@@ -299,30 +302,52 @@ ProjectMutations = standard_mutations(data.PROJECT_EDIT, Project, ProjectCreateI
 
 @strawberry.input(description="A company as partner of a project (add or remove).")
 class ProjectPartnerInput:
-    project_id: strawberry.ID
-    company_id: strawberry.ID
+    project_id: strawberry.ID = strawberry.field(description="The project.")
+    company_id: strawberry.ID = strawberry.field(description="The partner company.")
 
 
 @strawberry.type(description="The result of a partner change: the project, the company, or what was wrong.")
 class ProjectPartnerPayload:
-    project: Project | None = None
-    company: Company | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    project: Project | None = strawberry.field(default=None, description="The project, as it is now.")
+    company: Company | None = strawberry.field(default=None, description="The company, as it is now.")
+    removed_partner_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="`projectPartnerRemove`: the ID of the company whose edge left `Project.partners` "
+        "(for Relay's `@deleteEdge`).",
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description="What was wrong, if anything.")
+    added: strawberry.Private[bool] = False
+
+    @strawberry.field(
+        description="`projectPartnerAdd`: the new edge of `Project.partners`, with its cursor (Relay's `@appendEdge`)."
+    )
+    async def partner_edge(self, info: InfoT) -> Edge[Company] | None:
+        if not self.added or self.project is None or self.company is None:
+            return None
+        page = await load_linked_edge(info.context, data.PROJECT_PARTNERS, self.project.pk, self.company.pk)
+        edges = [Edge(cursor=c, node=Company.from_row(r)) for r, c in zip(page.rows, page.cursors, strict=True)]
+        return edges[0] if edges else None
 
     @staticmethod
-    def of(result: Result) -> ProjectPartnerPayload:
+    def of(result: Result, added: bool) -> ProjectPartnerPayload:
         errors = [UserError.of(p) for p in result.problems]
         if result.row is None:
             return ProjectPartnerPayload(user_errors=errors)
         project, company = result.row
-        return ProjectPartnerPayload(project=Project.from_row(project), company=Company.from_row(company))
+        return ProjectPartnerPayload(
+            project=Project.from_row(project),
+            company=Company.from_row(company),
+            removed_partner_id=None if added else strawberry.ID(encode_id("Company", company.id)),
+            added=added,
+        )
 
 
 async def partnership(info: InfoT, input: ProjectPartnerInput, adding: bool) -> ProjectPartnerPayload:
     ids = link_ids({"projectId": (input.project_id, "Project"), "companyId": (input.company_id, "Company")})
     if isinstance(ids, Result):
-        return ProjectPartnerPayload.of(ids)
-    return ProjectPartnerPayload.of(await set_link(info.context, data.PROJECT_PARTNER_LINKS, ids[0], ids[1], adding))
+        return ProjectPartnerPayload.of(ids, adding)
+    result = await set_link(info.context, data.PROJECT_PARTNER_LINKS, ids[0], ids[1], adding)
+    return ProjectPartnerPayload.of(result, adding)
 
 
 @strawberry.type

@@ -45,18 +45,18 @@ class Space(Referable, Node):
     pk: strawberry.Private[int]
     provider_pk: strawberry.Private[int | None]
     slug: str
-    title: str
-    listing_type: ListingType
-    space_type: SpaceType
-    transaction: Transaction
+    title: str = strawberry.field(description="A short title of the listing.")
+    listing_type: ListingType = strawberry.field(description="Whether the space is offered or sought.")
+    space_type: SpaceType = strawberry.field(description="What the space is for.")
+    transaction: Transaction = strawberry.field(description="Rent, sale or hereditary lease.")
     area_sqm: Decimal = strawberry.field(description="Area in m² (the smallest unit if divisible).")
     area_max_sqm: Decimal | None = strawberry.field(description="Largest area in m² where divisible.")
     rent_per_sqm: Money | None = strawberry.field(description="Net cold rent per m² and month; null: on request.")
     price: Money | None = strawberry.field(description="Sale price; null: on request or not for sale.")
-    available_from: dt.date | None
-    status: SpaceStatus
-    address: Address | None
-    description: str | None
+    available_from: dt.date | None = strawberry.field(description="From when it is available; null: now or unknown.")
+    status: SpaceStatus = strawberry.field(description="Whether the space is still to be had.")
+    address: Address | None = strawberry.field(description="Where the space is (for requests: the area sought).")
+    description: str | None = strawberry.field(description="The listing's text.")
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int = strawberry.field(description="Grows with every change; an update names the version it read.")
@@ -138,15 +138,17 @@ class Space(Referable, Node):
 
 @strawberry.input(description="Filters for spaces; all given conditions must hold.")
 class SpaceFilter:
-    space_types: list[SpaceType] | None = None
-    listing_type: ListingType | None = None
-    transaction: Transaction | None = None
+    space_types: list[SpaceType] | None = strawberry.field(default=None, description="Spaces of any of these uses.")
+    listing_type: ListingType | None = strawberry.field(default=None, description="Offers or requests only.")
+    transaction: Transaction | None = strawberry.field(default=None, description="Only spaces changing hands this way.")
     min_area: Decimal | None = strawberry.field(default=None, description="At least this many m² (largest unit).")
     max_area: Decimal | None = strawberry.field(default=None, description="At most this many m² (smallest unit).")
-    max_rent_per_sqm: Decimal | None = None
-    ortsteil: OrtsteilKey | None = None
+    max_rent_per_sqm: Decimal | None = strawberry.field(
+        default=None, description="At most this net cold rent per m² and month (EUR)."
+    )
+    ortsteil: OrtsteilKey | None = strawberry.field(default=None, description="Spaces in this Ortsteil.")
     available_by: dt.date | None = strawberry.field(default=None, description="Available on or before this date.")
-    status: SpaceStatus | None = None
+    status: SpaceStatus | None = strawberry.field(default=None, description="Spaces in this state.")
     updated_since: dt.datetime | None = None
     search: str | None = None
 
@@ -239,7 +241,9 @@ class SpaceCreateInput:
     rent_per_sqm: Decimal | None = strawberry.UNSET
     price: Decimal | None = strawberry.UNSET
     available_from: dt.date | None = strawberry.UNSET
-    provider_id: strawberry.ID | None = strawberry.UNSET
+    provider_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The company offering (or seeking) the space, if it is in the portal."
+    )
     description: str | None = strawberry.UNSET
     address: AddressInput | None = strawberry.UNSET
     published: bool = True

@@ -25,7 +25,10 @@ from strawberry.types.graphql import OperationType
 
 from resolvers.errors import UserInputError
 
-FEDERATION_VERSION: Final = "2.11"
+FEDERATION_VERSION: Final = "2.0"
+"""The lowest federation version with every directive the schema uses (`@key`, `@shareable`,
+`@tag`: all in v2.0), so that every composition accepts it: The Guild's (Hive) refuses v2.10+.
+Raise it only with a directive that needs it (Strawberry refuses an older version then)."""
 
 _tracing: ContextVar[bool] = ContextVar("ftv1_tracing", default=False)
 

@@ -13,8 +13,8 @@ from tests.conftest import Api
 FEED = """
 query($since: String, $first: Int, $types: [SearchType!]) {
   changes(since: $since, first: $first, types: $types) {
-    nodes { id type action cursor node { __typename ... on Event { title } } }
-    endCursor hasNextPage
+    edges { cursor node { id objectId type action node { __typename ... on Event { title } } } }
+    pageInfo { endCursor hasNextPage }
   }
 }
 """
@@ -27,9 +27,9 @@ async def follow(
     seen: list[dict[str, Any]] = []
     while True:
         feed = (await api.query(FEED, {"since": since, "first": 3, "types": types}, headers=headers))["changes"]
-        seen += feed["nodes"]
-        since = feed["endCursor"]
-        if not feed["hasNextPage"]:
+        seen += [edge["node"] for edge in feed["edges"]]
+        since = feed["pageInfo"]["endCursor"]
+        if not feed["pageInfo"]["hasNextPage"]:
             return seen, since
 
 
@@ -66,10 +66,10 @@ async def test_lifecycle_in_commit_order_and_as_outsiders_see_it(
         assert result[name]["userErrors"] == []
 
     staff_view, _ = await follow(edit_api, start, staff, ["EVENT"])
-    mine = [c for c in staff_view if c["id"] == event_id]
+    mine = [c for c in staff_view if c["objectId"] == event_id]
     assert [c["action"] for c in mine] == ["CREATE", "UPDATE", "UNPUBLISH", "UPDATE", "PUBLISH", "DELETE"]
     public_view, end = await follow(edit_api, start, None, ["EVENT"])
-    public = [c for c in public_view if c["id"] == event_id]
+    public = [c for c in public_view if c["objectId"] == event_id]
     assert [c["action"] for c in public] == ["CREATE", "UPDATE", "DELETE", "CREATE", "DELETE"]
     assert all(c["node"] is None for c in public if c["action"] == "DELETE")
     assert public[0]["node"] is None  # the object is gone now, so no node even for its create
@@ -95,7 +95,7 @@ async def test_a_transaction_that_commits_late_is_not_skipped(edit_api: Api, edi
         await early_tx.commit()
         seen_after, _ = await follow(edit_api, cursor, types=["COMPANY"])
         # both now, in commit-safe order: the early transaction's change first (smaller xid)
-        assert [c["id"] for c in seen_after] == [encode_id("Company", ids[0]), encode_id("Company", ids[1])]
+        assert [c["objectId"] for c in seen_after] == [encode_id("Company", ids[0]), encode_id("Company", ids[1])]
         assert [c["action"] for c in seen_after] == ["UPDATE", "UPDATE"]
     finally:
         await early.close()
@@ -106,7 +106,7 @@ async def test_bad_cursor_and_newsletter_scope(edit_api: Api, role_headers: dict
     errors = await edit_api.errors(FEED, {"since": "bm9wZQ=="})
     assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
     feed = (await edit_api.query(FEED, {"first": 50}, headers=role_headers["newsletter"]))["changes"]
-    assert feed["nodes"] and {c["type"] for c in feed["nodes"]} == {"EVENT"}
+    assert feed["edges"] and {e["node"]["type"] for e in feed["edges"]} == {"EVENT"}
 
 
 async def test_rows_outsiders_never_saw_leave_no_tombstone(
@@ -134,8 +134,8 @@ async def test_rows_outsiders_never_saw_leave_no_tombstone(
         assert result[name]["userErrors"] == []
 
     staff_view, _ = await follow(edit_api, start, staff, ["COMPANY"])
-    assert [c["action"] for c in staff_view if c["id"] == ids[0]] == ["CREATE", "DELETE"]
+    assert [c["action"] for c in staff_view if c["objectId"] == ids[0]] == ["CREATE", "DELETE"]
     for headers in ({}, role_headers["partner"]):
         public_view, _ = await follow(edit_api, start, headers, ["COMPANY"])
-        assert [c for c in public_view if c["id"] == ids[0]] == []
-        assert [c["action"] for c in public_view if c["id"] == ids[1]] == ["CREATE", "DELETE"]
+        assert [c for c in public_view if c["objectId"] == ids[0]] == []
+        assert [c["action"] for c in public_view if c["objectId"] == ids[1]] == ["CREATE", "DELETE"]

@@ -338,7 +338,7 @@ async def test_readme_sync_query_runs(cached_api: Api) -> None:
     readme = (ROOT / "README.md").read_text().split("## For partner sites", 1)[1].split("\n## ", 1)[0]
     (block,) = re.findall(r"```graphql\n(.*?)```", readme, flags=re.S)
     data = await cached_api.query(block, {"since": None})
-    assert data["changes"]["nodes"] and data["changes"]["endCursor"]
+    assert data["changes"]["edges"] and data["changes"]["pageInfo"]["endCursor"]
 
 
 async def test_federated_tracing_is_never_served_from_the_cache(cached_api: Api) -> None:

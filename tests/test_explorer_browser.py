@@ -1,10 +1,12 @@
 """The staff explorer in Debian's Chromium (headless, via Playwright from PyPI, no browser download):
-log in, run a query and a mutation, and check that no request left 127.0.0.1."""
+log in, read the schema's documentation, get an autocompletion, see the explorer plugin's fields,
+run a query and a mutation, and check that no request left 127.0.0.1."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -48,6 +50,40 @@ async def run_in_editor(page: object, query: str) -> str:
     return text
 
 
+async def schema_is_documented(page: Any) -> None:
+    """The Docs panel shows the root types, and a type's fields with their descriptions."""
+    await page.click("button[aria-label='Show Documentation Explorer']")
+    docs = page.locator(".graphiql-doc-explorer")
+    await docs.get_by_text("Query", exact=True).first.wait_for(timeout=20_000)
+    assert "Error fetching schema" not in await page.inner_text("body")
+    await docs.get_by_text("Query", exact=True).first.click()
+    await docs.get_by_text("companies", exact=True).first.click()
+    await docs.get_by_text("CompanyConnection", exact=True).first.click()
+    text = await docs.inner_text()
+    assert "totalCount" in text and "Number of items matching the filter" in text
+
+
+async def completes_a_field(page: Any) -> None:
+    """Typing in the editor offers the schema's fields (codemirror-graphql's hints)."""
+    await page.evaluate(
+        "() => { const cm = document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror;"
+        " cm.setValue('{\\n  \\n}'); cm.focus(); cm.setCursor({line: 1, ch: 2}); }"
+    )
+    await page.keyboard.type("compa", delay=50)
+    hints = page.locator(".CodeMirror-hints")
+    await hints.wait_for(timeout=10_000)
+    offered = await hints.inner_text()
+    assert "companies" in offered and "company" in offered
+
+
+async def explorer_plugin_lists_fields(page: Any) -> None:
+    await page.click("button[aria-label='Show GraphiQL Explorer']")
+    plugin = page.locator(".graphiql-explorer-root")
+    await plugin.get_by_text("companies", exact=True).first.wait_for(timeout=20_000)
+    text = await plugin.inner_text()
+    assert all(name in text for name in ("networks", "events", "search", "ortsteile"))
+
+
 async def test_staff_log_in_query_and_edit_without_leaving_the_machine(explorer_server: LiveServer) -> None:
     assert shutil.which(CHROMIUM), "Debian's chromium is installed by `make test` (apt-get install chromium)"
     ARTIFACTS.mkdir(exist_ok=True)
@@ -64,6 +100,10 @@ async def test_staff_log_in_query_and_edit_without_leaving_the_machine(explorer_
             await page.click("button[type=submit]")
             await page.wait_for_selector(".graphiql-query-editor .CodeMirror", timeout=20_000)
             assert "anna (staff)" in await page.inner_text("#who")
+
+            await schema_is_documented(page)
+            await completes_a_field(page)
+            await explorer_plugin_lists_fields(page)
 
             text = await run_in_editor(page, '{ network(slug: "unternehmensnetzwerk-herzbergstrasse") { name } }')
             assert "UnternehmensNetzwerk Herzbergstraße e.V." in text

@@ -1,6 +1,6 @@
 """The service as an Apollo Federation 2 subgraph, proven with Apollo's own tooling.
 
-`tests/federation/` holds a small Node harness (installed with `npm ci` by `make test`):
+`tests/node/` holds a small Node harness (installed with `npm ci` by `make test`):
 `@apollo/composition` composes our SDL with a jobs subgraph that extends `Company` and `Event`;
 a real `@apollo/gateway` (IntrospectAndCompose) joins the real service under uvicorn with that
 jobs subgraph (`@apollo/subgraph`), and the answers are checked against the database.
@@ -12,8 +12,6 @@ import asyncio
 import datetime as dt
 import json
 import re
-import selectors
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,21 +23,10 @@ from schema import schema
 from schema.ids import encode_id
 from schema.subgraph import ApolloFederationTracingExtension, _tracing
 from tests.conftest import ROOT, Api, LiveServer
+from tests.node_harness import HARNESS, NodeServer, node
 
-HARNESS = ROOT / "tests" / "federation"
 JOBS_SDL = (HARNESS / "jobs.graphql").read_text()
 ENTITY_TYPES = ("Company", "Network", "Space", "Project", "Event")
-
-
-def node(script: str, *args: str, stdin: str | None = None) -> str:
-    """Run one of the harness's Node scripts to completion and return its stdout."""
-    if not (HARNESS / "node_modules").is_dir():
-        pytest.fail("The Node harness is not installed: run `make test` (it runs `npm ci` in tests/federation).")
-    result = subprocess.run(
-        ["node", script, *args], cwd=HARNESS, input=stdin, capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def compose(*subgraphs: tuple[str, str]) -> dict[str, Any]:
@@ -48,44 +35,12 @@ def compose(*subgraphs: tuple[str, str]) -> dict[str, Any]:
     return result
 
 
-class NodeServer:
-    """A long-running harness script that prints `ready <url>` once it listens."""
-
-    def __init__(self, script: str, *args: str) -> None:
-        self.script = script
-        self.process = subprocess.Popen(
-            ["node", script, *args], cwd=HARNESS, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        self.url = self._wait_until_ready(timeout=60)
-
-    def _wait_until_ready(self, timeout: float) -> str:
-        assert self.process.stdout is not None
-        selector = selectors.DefaultSelector()
-        selector.register(self.process.stdout, selectors.EVENT_READ)
-        while selector.select(timeout=timeout):
-            line = self.process.stdout.readline()
-            if not line:
-                break
-            if line.startswith("ready "):
-                return line.split(" ", 1)[1].strip()
-        self.stop()
-        stderr = self.process.stderr.read() if self.process.stderr else ""
-        raise RuntimeError(f"{self.script} did not start: {stderr[-2000:]}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-
 # --- the subgraph's own protocol --------------------------------------------------------------
 
 
 async def test_service_sdl_is_a_federation_2_subgraph(api: Api) -> None:
     sdl = (await api.query("{ _service { sdl } }"))["_service"]["sdl"]
-    assert sdl.startswith('schema @link(url: "https://specs.apollo.dev/federation/v2.11"')
+    assert sdl.startswith('schema @link(url: "https://specs.apollo.dev/federation/v2.0"')
     for type_name in ENTITY_TYPES:
         assert re.search(rf'type {type_name} implements Node @key\(fields: "id"\) @key\(fields: "slug"\) {{', sdl)
     for type_name in ("Address", "Money", "GeoPoint", "PageInfo", "Ortsteil"):

@@ -35,9 +35,14 @@ def code_of(response: httpx.Response) -> str:
             "selected 6 times in one selection set; the limit is 5",
         ),
         (
-            "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } }",
-            "DEPTH_LIMIT",
-            "the limit is 12",
+            "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }",
+            "INTROSPECTION_DEPTH_LIMIT",
+            "three or more levels deep",
+        ),
+        (
+            '{ __type(name: "Company") { fields { type { fields { type { interfaces { name } } } } } } }',
+            "INTROSPECTION_DEPTH_LIMIT",
+            "three or more levels deep",
         ),
         ("{ a " + "a " * 5001 + "}", "TOKEN_LIMIT", "limit is 5000"),
         (

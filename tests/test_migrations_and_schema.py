@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 
 from db import migrate
+from db.engine import to_libpq_url
 from schema import schema
 from tests.conftest import Server, upl
 
@@ -100,6 +101,20 @@ def test_migrations_down_and_up_keep_the_data(pg_server: Server, today: Any) -> 
     assert after["companies"].split(":")[0] != "0"
 
 
+def _unanalyzed_tables(url: str) -> list[str]:
+    async def fetch() -> list[str]:
+        connection = await asyncpg.connect(to_libpq_url(url))
+        try:
+            rows = await connection.fetch(
+                "SELECT relname FROM pg_stat_user_tables WHERE n_live_tup > 0 AND last_analyze IS NULL ORDER BY 1"
+            )
+            return [r[0] for r in rows]
+        finally:
+            await connection.close()
+
+    return asyncio.run(fetch())
+
+
 def test_backup_and_restore_into_a_fresh_database(pg_server: Server, demo_database_url: str, tmp_path: Any) -> None:
     archive = tmp_path / "upl.dump"
     done = upl(demo_database_url, "db", "backup", str(archive))
@@ -109,5 +124,6 @@ def test_backup_and_restore_into_a_fresh_database(pg_server: Server, demo_databa
     restored = upl(fresh, "db", "restore", str(archive))
     assert restored.returncode == 0, restored.stderr
     assert _fingerprint(fresh) == _fingerprint(demo_database_url)
+    assert _unanalyzed_tables(fresh) == []  # restore ends with ANALYZE: pg_restore brings no statistics
     again = upl(fresh, "db", "restore", str(archive))
     assert again.returncode != 0  # not into a database that already holds the data

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from db import models
 from db.seed.reference import FUNDING_PROGRAMS, INDUSTRY_CLASSES
+from db.statistics import analyze
 
 # Insert order respects foreign keys.
 TABLES = [
@@ -50,7 +51,23 @@ async def load_reference_data(connection: AsyncConnection) -> None:
 
 
 async def load(engine: AsyncEngine, rows: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
-    """Insert a data set into an empty database in one transaction; refuse a non-empty one."""
+    """Insert a data set into an empty database in one transaction (refusing a non-empty one),
+    then `ANALYZE` every table it wrote (db/statistics.py)."""
+    counts = await _insert(engine, rows)
+    await analyze(engine, WRITTEN_TABLES)
+    return counts
+
+
+WRITTEN_TABLES = (
+    *(models.table_of(model).name for model in TABLES),
+    models.table_of(models.IndustryClass).name,
+    models.table_of(models.FundingProgram).name,
+    models.table_of(models.Change).name,  # the change feed's trigger writes a row per row
+    models.table_of(models.DataGeneration).name,
+)
+
+
+async def _insert(engine: AsyncEngine, rows: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
     async with engine.begin() as connection:
         if not await is_empty(connection):
             raise DatabaseNotEmpty("the database already holds portal data; demo data is only loaded into an empty one")
