@@ -31,7 +31,7 @@ from schema.domain import Domain, NodeType, graft
 from schema.errors import ErrorCodes
 from schema.ids import decode_id, encode_id
 from schema.permissions import FOR_NEWSLETTER, RootFieldPolicy, personal_data_allowed
-from schema.subgraph import FEDERATION_VERSION, SubgraphSchema
+from schema.subgraph import FEDERATION_VERSION, SubgraphSchema, standard_directive_locations
 
 
 @strawberry.enum(description="What happened to an object.")
@@ -253,6 +253,7 @@ def compose(domains: Sequence[Domain] = ALL_DOMAINS) -> SubgraphSchema:
         federation_version=FEDERATION_VERSION,
     )
     describe(composed._schema)
+    standard_directive_locations(composed._schema)
     return composed
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from graphql import GraphQLSchema, build_schema, find_breaking_changes, find_dangerous_changes
 
+from schema.subgraph import standard_directive_locations
+
 RELEASED_SDL = Path(__file__).resolve().parent / "released.graphql"
 
 
@@ -26,8 +28,11 @@ class Change:
 
 
 def from_sdl(sdl: str) -> GraphQLSchema:
-    """A schema from a subgraph SDL (its federation directives are kept as-is, not checked)."""
-    return build_schema(sdl, assume_valid_sdl=True)
+    """A schema from a subgraph SDL (its federation directives are kept as-is, not checked), with
+    the built-in directives as the service serves them (subgraph.standard_directive_locations)."""
+    schema = build_schema(sdl, assume_valid_sdl=True)
+    standard_directive_locations(schema)
+    return schema
 
 
 def compare(released: GraphQLSchema, current: GraphQLSchema) -> tuple[list[Change], list[Change]]:

@@ -13,6 +13,7 @@ from contextvars import ContextVar
 from typing import Any, Final
 
 import strawberry
+from graphql import DirectiveLocation, GraphQLDeprecatedDirective, GraphQLDirective, GraphQLSchema
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.tracing.apollo_federation import (
     FTV1_HEADER,
@@ -94,3 +95,22 @@ class SubgraphSchema(strawberry.federation.Schema):
         if _tracing.get():
             extensions.append(ApolloFederationTracingExtension())
         return extensions
+
+
+def standard_directive_locations(schema: GraphQLSchema) -> None:
+    """Introspection shows `@deprecated` where the GraphQL spec puts it. graphql-core 3.3 also
+    allows it on directive definitions (an experimental graphql-js 17 feature); graphql-js 16,
+    on which most clients and GraphQL Code Generator run, cannot parse that location back and
+    refuses the whole introspected schema."""
+    standard = tuple(
+        location
+        for location in GraphQLDeprecatedDirective.locations
+        if location is not DirectiveLocation.DIRECTIVE_DEFINITION
+    )
+    deprecated = GraphQLDirective(
+        name=GraphQLDeprecatedDirective.name,
+        locations=standard,
+        args=GraphQLDeprecatedDirective.args,
+        description=GraphQLDeprecatedDirective.description,
+    )
+    schema.directives = tuple(deprecated if d.name == "deprecated" else d for d in schema.directives)

@@ -211,20 +211,43 @@ def jobs(rows: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> list
 
 
 @pytest.fixture(scope="module")
-def gateway(
-    live_server: LiveServer, jobs: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+def jobs_subgraph(jobs: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     jobs_file = tmp_path_factory.mktemp("jobs") / "jobs.json"
     jobs_file.write_text(json.dumps(jobs))
-    jobs_subgraph = NodeServer("jobs-subgraph.mjs", str(jobs_file))
+    server = NodeServer("jobs-subgraph.mjs", str(jobs_file))
+    yield server.url
+    server.stop()
+
+
+GATEWAYS = {"apollo": "gateway.mjs", "hive": "hive-gateway.mjs"}
+"""Two independent implementations: Apollo's `@apollo/gateway` (IntrospectAndCompose) and The
+Guild's Hive Gateway composing with `@theguild/federation-composition`."""
+
+
+@pytest.fixture(scope="module", params=list(GATEWAYS))
+def gateway(request: pytest.FixtureRequest, live_server: LiveServer, jobs_subgraph: str) -> Iterator[str]:
+    server = NodeServer(GATEWAYS[request.param], f"upl={live_server.url}", f"jobs={jobs_subgraph}")
+    yield server.url
+    server.stop()
+
+
+def test_a_partner_contract_composes_without_staff_and_admin_fields(
+    live_server: LiveServer, jobs_subgraph: str
+) -> None:
+    """Hive's schema contract without the `staff` and `admin` tags: no mutation, no account fields."""
+    contract = NodeServer(
+        "hive-gateway.mjs", "--exclude-tags", "staff,admin", f"upl={live_server.url}", f"jobs={jobs_subgraph}"
+    )
     try:
-        gateway_server = NodeServer("gateway.mjs", f"upl={live_server.url}", f"jobs={jobs_subgraph.url}")
-        try:
-            yield gateway_server.url
-        finally:
-            gateway_server.stop()
+        schema = through(contract.url, "{ __schema { mutationType { name } queryType { fields { name } } } }")
+        fields = {f["name"] for f in schema["__schema"]["queryType"]["fields"]}
+        assert schema["__schema"]["mutationType"] is None
+        assert {"companies", "events", "jobs", "changes"} <= fields
+        assert not fields & {"users", "apiKeys", "auditLog"}
+        data = through(contract.url, "{ jobs(first: 2) { company { name } } networks(first: 2) { nodes { name } } }")
+        assert data["jobs"][0]["company"]["name"] and data["networks"]["nodes"]
     finally:
-        jobs_subgraph.stop()
+        contract.stop()
 
 
 def through(gateway: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
