@@ -48,11 +48,11 @@ from db.engine import create_engine, read_engine, resolve_database_url
 from resolvers import accounts
 from resolvers.accounts import Viewer
 from resolvers.errors import quoted
-from schema import permissions, planner
-from schema import schema as default_schema
-from schema.base import Context
-from schema.errors import database_trouble
-from schema.subgraph import wants_trace
+from schema.compose import default_schema
+from schema.core import permissions, planner
+from schema.core.context import Context
+from schema.core.errors import database_trouble
+from schema.core.subgraph import wants_trace
 from settings import DEMO_PASSWORD, Settings, SettingsError
 
 logger = logging.getLogger("upl.app")
@@ -569,7 +569,7 @@ def create_app(
         exception_handlers={OSError: database_failure, SQLAlchemyError: database_failure},
         lifespan=lifespan,
     )
-    app.state.schema = schema or default_schema
+    app.state.schema = schema or default_schema()
     app.state.settings = chosen_settings
     app.state.throttle = explorer.Throttle(chosen_settings.redis_url)
     app.state.limits = guard.Limits()

@@ -29,7 +29,7 @@ from resolvers.errors import UserInputError, quoted
 from resolvers.networks import NETWORK
 from resolvers.pagination import page_args
 from resolvers.spaces import SPACE
-from schema.ids import decode_id
+from schema.core.ids import decode_id
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MAX_EVENTS = 100

@@ -214,13 +214,16 @@ def cmd_operations(args: argparse.Namespace) -> None:
 
 
 def cmd_schema(_: argparse.Namespace) -> None:
-    from schema import schema
+    from schema.compose import default_schema
 
-    print(schema.as_str())
+    print(default_schema().as_str())
 
 
 def cmd_schema_check(args: argparse.Namespace) -> None:
-    from schema import contract, schema
+    from schema.compose import default_schema
+    from schema.core import contract
+
+    schema = default_schema()
 
     released_path = Path(args.released)
     breaking, dangerous = contract.compare(contract.from_sdl(released_path.read_text()), schema._schema)

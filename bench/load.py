@@ -218,7 +218,7 @@ async def setup_values(url: str) -> dict[str, Any]:
         )
     finally:
         await connection.close()
-    from schema.ids import encode_id
+    from schema.core.ids import encode_id
 
     return {
         "deep_cursor": encode_cursor(COMPANY.ordering("NAME"), [row["name"], row["id"]]),

@@ -71,7 +71,7 @@ async def prepare(url: str) -> tuple[str, list[str]]:
         ids = [r["id"] for r in await connection.fetch("SELECT id FROM events WHERE published ORDER BY id LIMIT 5")]
     finally:
         await connection.close()
-    from schema.ids import encode_id
+    from schema.core.ids import encode_id
 
     return key.key, [encode_id("Event", pk) for pk in ids]
 
@@ -128,7 +128,7 @@ async def client(number: int, url: str, key: str, events: list[str], until: floa
 
 async def audit(url: str, events: list[str], tally: Tally) -> list[str]:
     """What the database says against what the clients were told; returns the problems found."""
-    from schema.ids import decode_id
+    from schema.core.ids import decode_id
 
     problems = []
     connection = await asyncpg.connect(to_libpq_url(url))

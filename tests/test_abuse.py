@@ -30,11 +30,13 @@ from app import create_app
 from db.engine import create_engine
 from db.enums import Role
 from resolvers import accounts
-from schema import schema
-from schema.ids import encode_id
+from schema.compose import default_schema
+from schema.core.ids import encode_id
 from settings import Settings
 from tests.conftest import PASSWORD, Api, ServedProcess
 from tests.fragment_documents import BOMBS
+
+schema = default_schema()
 
 LIMIT_CODES = {
     "FRAGMENT_SPREAD_LIMIT",

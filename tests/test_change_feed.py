@@ -7,7 +7,7 @@ from typing import Any
 import asyncpg
 
 from db.engine import to_libpq_url
-from schema.ids import encode_id
+from schema.core.ids import encode_id
 from tests.conftest import Api
 
 FEED = """

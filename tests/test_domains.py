@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from schema import ALL_DOMAINS, compose
-from schema.domain import graft
-from schema.subgraph import SubgraphSchema
+from schema.compose import ALL_DOMAINS, compose
+from schema.core.domain import graft
+from schema.core.subgraph import SubgraphSchema
 from tests.conftest import serve_api
 
 WITHOUT_SPACES = """

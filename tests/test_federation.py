@@ -19,11 +19,13 @@ import asyncpg
 import httpx
 import pytest
 
-from schema import schema
-from schema.ids import encode_id
-from schema.subgraph import ApolloFederationTracingExtension, _tracing
+from schema.compose import default_schema
+from schema.core.ids import encode_id
+from schema.core.subgraph import ApolloFederationTracingExtension, _tracing
 from tests.conftest import ROOT, Api, LiveServer
 from tests.node_harness import HARNESS, NodeServer, node
+
+schema = default_schema()
 
 JOBS_SDL = (HARNESS / "jobs.graphql").read_text()
 ENTITY_TYPES = ("Company", "Network", "Space", "Project", "Event")

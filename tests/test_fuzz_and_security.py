@@ -23,12 +23,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import mutations, queries
 
-from schema import schema
-from schema.ids import encode_id
+from schema.compose import default_schema
+from schema.core.ids import encode_id
 from settings import Settings
 from tests.conftest import ROLES, LiveServer
 from tests.fragment_documents import fragment_heavy_documents
 from tests.test_planner import SCALARS
+
+schema = default_schema()
 
 EXAMPLES = int(os.environ.get("UPL_FUZZ_EXAMPLES", "40"))
 SDL = print_schema(schema._schema)

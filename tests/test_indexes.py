@@ -18,7 +18,8 @@ from sqlalchemy.dialects import postgresql
 
 from db.engine import to_libpq_url
 from resolvers.base import DataContext
-from schema import compose, planner
+from schema.compose import compose
+from schema.core import planner
 
 ORDER_FIELDS = {
     "companies": ["NAME", "CREATED_AT", "UPDATED_AT", "FOUNDED_YEAR"],

@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 from graphql import build_client_schema, get_introspection_query, print_schema
 
-from schema import schema
+from schema.compose import default_schema
 from tests.conftest import ROLES, Api
 from tests.node_harness import node
+
+schema = default_schema()
 
 CORE_OPTIONS = (
     "descriptions",

@@ -12,8 +12,10 @@ import asyncpg
 
 from db import migrate
 from db.engine import to_libpq_url
-from schema import schema
+from schema.compose import default_schema
 from tests.conftest import Server, upl
+
+schema = default_schema()
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -27,9 +27,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import nodes, queries
 
-from schema import schema
+from schema.compose import default_schema
 from settings import Settings
 from tests.conftest import ROOT, LiveServer
+
+schema = default_schema()
 
 PLANNED = Settings(response_cache=False, planner=True)
 ROLES_COMPARED = ("anonymous", "partner", "staff")

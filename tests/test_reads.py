@@ -307,7 +307,7 @@ async def test_unpublished_rows_are_invisible(api: Api, demo_database_url: str) 
     finally:
         await connection.close()
     assert hidden is not None
-    from schema.ids import encode_id
+    from schema.core.ids import encode_id
 
     data = await api.query(
         f'{{ company(slug: "{hidden["slug"]}") {{ id }} node(id: "{encode_id("Company", hidden["id"])}") {{ id }} }}'

@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 from graphql import get_introspection_query
 
-from schema.ids import decode_id, encode_id
+from schema.core.ids import decode_id, encode_id
 from tests.conftest import Api
 
 # --- descriptions -----------------------------------------------------------------------------

@@ -294,8 +294,10 @@ async def test_production_refuses_default_secret_or_password(
 
 def test_every_mutation_is_tagged_for_gateway_contracts() -> None:
     """A gateway contract that excludes `staff` and `admin` leaves no mutation in a partner graph."""
-    from schema import schema
-    from schema.permissions import ADMIN, STAFF, field_tags
+    from schema.compose import default_schema
+    from schema.core.permissions import ADMIN, STAFF, field_tags
+
+    schema = default_schema()
 
     mutation_type = schema._schema.mutation_type
     assert mutation_type is not None

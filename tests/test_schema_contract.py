@@ -7,8 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from schema import contract, schema
+from schema.compose import default_schema
+from schema.core import contract
 from tests.conftest import ROOT
+
+schema = default_schema()
 
 CURRENT = (ROOT / "schema.graphql").read_text()
 

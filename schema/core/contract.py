@@ -13,9 +13,9 @@ from pathlib import Path
 
 from graphql import GraphQLSchema, build_schema, find_breaking_changes, find_dangerous_changes
 
-from schema.subgraph import standard_directive_locations
+from schema.core.subgraph import standard_directive_locations
 
-RELEASED_SDL = Path(__file__).resolve().parent / "released.graphql"
+RELEASED_SDL = Path(__file__).resolve().parent.parent / "released.graphql"
 
 
 @dataclass(frozen=True)

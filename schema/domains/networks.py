@@ -22,26 +22,16 @@ from resolvers.base import (
 from resolvers.contacts import load_contacts
 from resolvers.editing import Result, set_link
 from resolvers.pagination import Direction, Page, page_args
-from schema import jsonld
-from schema.base import (
-    ENTITY_KEYS,
-    Connection,
-    ConnectionBase,
-    ContactPerson,
-    InfoT,
-    Node,
-    PageInfo,
-    Referable,
-    berlin_time,
-    find_one,
-    root_connection,
-    to_filter,
-)
-from schema.companies import Company, CompanyFilter, CompanyOrder, company_list
-from schema.domain import Domain, Extension, NodeType
-from schema.editing import UserError, link_ids, standard_mutations
-from schema.ids import encode_id
-from schema.permissions import STAFF_ONLY, PersonalData
+from schema.core import jsonld
+from schema.core.connections import Connection, ConnectionBase, PageInfo, root_connection
+from schema.core.context import InfoT, berlin_time, to_filter
+from schema.core.domain import Domain, Extension, NodeType
+from schema.core.editing import UserError, link_ids, standard_mutations
+from schema.core.ids import encode_id
+from schema.core.nodes import ENTITY_KEYS, Node, Referable, find_one
+from schema.core.permissions import STAFF_ONLY, PersonalData
+from schema.core.values import ContactPerson
+from schema.domains.companies import Company, CompanyFilter, CompanyOrder, company_list
 
 T = TypeVar("T")
 

@@ -16,27 +16,16 @@ from resolvers.base import list_query, load_by_id, load_linked_edge
 from resolvers.contacts import load_contacts
 from resolvers.editing import Result, set_link
 from resolvers.pagination import Direction, page_args
-from schema.base import (
-    ENTITY_KEYS,
-    Connection,
-    ContactPerson,
-    Edge,
-    InfoT,
-    Money,
-    Node,
-    Referable,
-    berlin_time,
-    find_one,
-    linked_connection,
-    root_connection,
-    to_filter,
-)
-from schema.companies import Company, CompanyFilter, CompanyOrder, company_list
-from schema.domain import Domain, Extension, NodeType
-from schema.editing import UserError, link_ids, standard_mutations
-from schema.ids import decode_optional, encode_id
-from schema.networks import Network, NetworkFilter, NetworkOrder, network_list
-from schema.permissions import STAFF_ONLY, PersonalData
+from schema.core.connections import Connection, Edge, linked_connection, root_connection
+from schema.core.context import InfoT, berlin_time, to_filter
+from schema.core.domain import Domain, Extension, NodeType
+from schema.core.editing import UserError, link_ids, standard_mutations
+from schema.core.ids import decode_optional, encode_id
+from schema.core.nodes import ENTITY_KEYS, Node, Referable, find_one
+from schema.core.permissions import STAFF_ONLY, PersonalData
+from schema.core.values import ContactPerson, Money
+from schema.domains.companies import Company, CompanyFilter, CompanyOrder, company_list
+from schema.domains.networks import Network, NetworkFilter, NetworkOrder, network_list
 
 
 @strawberry.type(description="A funding programme, e.g. GRW or EFRE.")

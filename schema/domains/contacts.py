@@ -16,10 +16,11 @@ from resolvers import editing
 from resolvers.contacts import CONTACT_EDIT, OWNER_COLUMNS
 from resolvers.editing import Changes, Problem, Result
 from resolvers.errors import UserInputError
-from schema.base import ContactPerson, InfoT
-from schema.editing import EditTargetInput, UserError, target_pk
-from schema.ids import decode_id
-from schema.permissions import STAFF_ONLY
+from schema.core.context import InfoT
+from schema.core.editing import EditTargetInput, UserError, target_pk
+from schema.core.ids import decode_id
+from schema.core.permissions import STAFF_ONLY
+from schema.core.values import ContactPerson
 
 PERSON_FIELDS = ("name", "role", "email", "phone", "publication_consent", "published")
 

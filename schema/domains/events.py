@@ -19,28 +19,19 @@ from resolvers.networks import NETWORK
 from resolvers.pagination import Direction, page_args
 from resolvers.projects import PROJECT
 from resolvers.spaces import SPACE
-from schema import jsonld
-from schema.base import (
-    ENTITY_KEYS,
-    Address,
-    Connection,
-    InfoT,
-    Node,
-    Referable,
-    berlin_time,
-    find_one,
-    linked_connection,
-    root_connection,
-    to_filter,
-)
-from schema.companies import Company
-from schema.domain import Domain, Extension, NodeType
-from schema.editing import AddressInput, standard_mutations
-from schema.ids import decode_optional, encode_id
-from schema.networks import Network
-from schema.permissions import FOR_NEWSLETTER
-from schema.projects import Project
-from schema.spaces import Space
+from schema.core import jsonld
+from schema.core.connections import Connection, linked_connection, root_connection
+from schema.core.context import InfoT, berlin_time, to_filter
+from schema.core.domain import Domain, Extension, NodeType
+from schema.core.editing import AddressInput, standard_mutations
+from schema.core.ids import decode_optional, encode_id
+from schema.core.nodes import ENTITY_KEYS, Node, Referable, find_one
+from schema.core.permissions import FOR_NEWSLETTER
+from schema.core.values import Address
+from schema.domains.companies import Company
+from schema.domains.networks import Network
+from schema.domains.projects import Project
+from schema.domains.spaces import Space
 
 
 async def _load(info: InfoT, entity: Entity, pk: int | None, to_node: Any) -> Any | None:

@@ -23,7 +23,7 @@ from graphql import (
     get_named_type,
 )
 
-from schema.base import AFTER, BEFORE, FIRST, LAST
+from schema.core.connections import AFTER, BEFORE, FIRST, LAST
 
 ARGUMENTS = {
     "first": FIRST,

@@ -18,9 +18,9 @@ from strawberry.utils.str_converters import to_camel_case
 from resolvers import editing
 from resolvers.editing import Changes, EditSpec, Problem, Result
 from resolvers.errors import UserInputError, quoted
-from schema.base import InfoT
-from schema.ids import decode_id
-from schema.permissions import ADMIN_ONLY, STAFF_ONLY
+from schema.core.context import InfoT
+from schema.core.ids import decode_id
+from schema.core.permissions import ADMIN_ONLY, STAFF_ONLY
 
 ADDRESS_COLUMNS = ("street", "postal_code", "city", "ortsteil_key", "latitude", "longitude")
 

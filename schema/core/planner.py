@@ -76,8 +76,8 @@ from resolvers import spaces as space_data
 from resolvers.base import DataContext, Entity, Link, ListQuery
 from resolvers.errors import UserInputError
 from resolvers.pagination import Direction, decode_cursor, sort_columns
-from schema import companies, events, networks, projects, spaces
-from schema.ids import decode_id
+from schema.core.ids import decode_id
+from schema.domains import companies, events, networks, projects, spaces
 
 MAX_KEYS = 50  # json_build_object takes at most 100 arguments
 

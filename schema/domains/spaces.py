@@ -16,25 +16,15 @@ from resolvers import spaces as data
 from resolvers.base import list_query, load_by_id
 from resolvers.companies import COMPANY
 from resolvers.pagination import Direction, page_args
-from schema import jsonld
-from schema.base import (
-    ENTITY_KEYS,
-    Address,
-    Connection,
-    InfoT,
-    Money,
-    Node,
-    Referable,
-    berlin_time,
-    find_one,
-    linked_connection,
-    root_connection,
-    to_filter,
-)
-from schema.companies import Company
-from schema.domain import Domain, Extension, NodeType
-from schema.editing import AddressInput, standard_mutations
-from schema.ids import encode_id
+from schema.core import jsonld
+from schema.core.connections import Connection, linked_connection, root_connection
+from schema.core.context import InfoT, berlin_time, to_filter
+from schema.core.domain import Domain, Extension, NodeType
+from schema.core.editing import AddressInput, standard_mutations
+from schema.core.ids import encode_id
+from schema.core.nodes import ENTITY_KEYS, Node, Referable, find_one
+from schema.core.values import Address, Money
+from schema.domains.companies import Company
 
 
 @strawberry.federation.type(

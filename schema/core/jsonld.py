@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from schema.base import Address
+from schema.core.values import Address
 
 CONTEXT = "https://schema.org"
 EVENT_STATUS = {

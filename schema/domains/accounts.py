@@ -17,11 +17,13 @@ from resolvers.accounts import AccountError
 from resolvers.base import list_query
 from resolvers.errors import UserInputError
 from resolvers.pagination import page_args
-from schema.base import Connection, InfoT, berlin_time, expose, root_connection
-from schema.domain import Domain
-from schema.editing import UserError
-from schema.ids import decode_id, decode_optional, encode_id
-from schema.permissions import ADMIN_ONLY, STAFF_ONLY
+from schema.core.connections import Connection, root_connection
+from schema.core.context import InfoT, berlin_time
+from schema.core.domain import Domain
+from schema.core.editing import UserError
+from schema.core.ids import decode_id, decode_optional, encode_id
+from schema.core.permissions import ADMIN_ONLY, STAFF_ONLY
+from schema.core.values import expose
 
 expose(
     Role,

@@ -16,25 +16,16 @@ from resolvers import companies as data
 from resolvers.base import list_query
 from resolvers.contacts import load_contacts
 from resolvers.pagination import Direction, page_args
-from schema import jsonld
-from schema.base import (
-    ENTITY_KEYS,
-    Address,
-    Connection,
-    ContactPerson,
-    InfoT,
-    Node,
-    Referable,
-    berlin_time,
-    find_one,
-    root_connection,
-    to_filter,
-)
-from schema.contacts import ContactMutations
-from schema.domain import Domain, NodeType
-from schema.editing import AddressInput, standard_mutations
-from schema.ids import decode_optional, encode_id
-from schema.permissions import PersonalData
+from schema.core import jsonld
+from schema.core.connections import Connection, root_connection
+from schema.core.context import InfoT, berlin_time, to_filter
+from schema.core.domain import Domain, NodeType
+from schema.core.editing import AddressInput, standard_mutations
+from schema.core.ids import decode_optional, encode_id
+from schema.core.nodes import ENTITY_KEYS, Node, Referable, find_one
+from schema.core.permissions import PersonalData
+from schema.core.values import Address, ContactPerson
+from schema.domains.contacts import ContactMutations
 
 NOT_A_BUSINESS = frozenset({LegalForm.EV, LegalForm.PUBLIC_BODY})
 

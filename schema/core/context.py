@@ -1,0 +1,54 @@
+"""The per-request context of the GraphQL layer, and small helpers every domain uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields, is_dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from strawberry.types import Info
+
+from resolvers.base import DataContext
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@dataclass
+class Context(DataContext):
+    """Per-request context: data access (engine, DataLoaders) plus the HTTP request."""
+
+    request: Request | None = None
+    operation_type: Any = None
+    """Set by `RootFieldPolicy`: the operation's type (query or mutation)."""
+    root_fields: frozenset[str] = frozenset()
+    """Set by `RootFieldPolicy`: the root fields the operation selects."""
+    portal_url: str = "https://www.unternehmen-in-lichtenberg.de"
+    """The portal's own pages (event links in JSON-LD), from the settings."""
+    personal_data: bool = False
+    """Set by `PersonalData` when a response holds contact persons (then `private, no-store`)."""
+
+
+InfoT = Info[Context, None]
+
+
+def data(info: InfoT) -> Context:
+    return info.context
+
+
+def berlin_time(value: dt.datetime | None) -> dt.datetime | None:
+    """Times are stored as timestamptz and shown in Europe/Berlin, with the offset."""
+    return None if value is None else value.astimezone(BERLIN)
+
+
+def to_filter(source: Any, target: type, **overrides: Any) -> Any:
+    """Copy a GraphQL input's fields into the data layer's filter dataclass (lists → tuples)."""
+    if source is None:
+        return None
+    assert is_dataclass(source)
+    values: dict[str, Any] = {}
+    for f in fields(target):
+        value = overrides[f.name] if f.name in overrides else getattr(source, f.name, None)
+        values[f.name] = tuple(value) if isinstance(value, list) else value
+    return target(**values)
