@@ -10,9 +10,9 @@ import time
 
 from graphql import parse
 
-import guard
 from schema.compose import default_schema
 from tests.fragment_documents import BOMBS
+from web import limits as guard
 
 schema = default_schema()
 

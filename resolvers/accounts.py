@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -22,7 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db import models
 from db.enums import Role
+from resolvers.base import Entity
 from resolvers.errors import quoted
+from resolvers.pagination import Direction, Ordering, OrderKey
+from resolvers.viewer import STAFF_ROLES, Viewer
 
 users = models.table_of(models.User)
 api_keys = models.table_of(models.ApiKey)
@@ -30,48 +33,10 @@ sessions = models.table_of(models.Session)
 audit_log = models.table_of(models.AuditEntry)
 
 KEY_PREFIX = "upl_"
-STAFF_ROLES = frozenset({Role.STAFF, Role.ADMIN})
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """The caller of one request."""
-
-    role: Role = Role.ANONYMOUS
-    user_id: int | None = None
-    username: str | None = None
-    api_key_id: int | None = None
-    api_key_prefix: str | None = None
-    csrf_token: str | None = None
-    origins: Sequence[str] = field(default_factory=tuple)
-    trusted_documents_only: bool = False
-    gateway: bool = False
-    """A federation gateway's key (large `_entities` batches)."""
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in STAFF_ROLES
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role is Role.ADMIN
-
-    @property
-    def label(self) -> str:
-        """Who did it, as the audit log shows it."""
-        if self.username is not None:
-            via = f" via key {self.api_key_prefix}" if self.api_key_prefix else ""
-            return f"{self.username}{via}"
-        if self.api_key_prefix is not None:
-            return f"key {self.api_key_prefix}"
-        return self.role.value.lower()
-
-
-ANONYMOUS = Viewer()
 
 
 def constant_equal(a: str, b: str) -> bool:
@@ -353,11 +318,8 @@ async def record_login_throttled(engine: AsyncEngine, username: str, address: st
 # --- the audit log, as a list ---------------------------------------------------------------
 
 
-def audit_entity() -> Any:
+def audit_entity() -> Entity:
     """The audit log as an `Entity`: newest first, keyset-paginated like every list."""
-    from resolvers.base import Entity
-    from resolvers.pagination import Direction, Ordering, OrderKey
-
     return Entity(
         name="AuditEntry",
         table=audit_log,
@@ -392,21 +354,3 @@ async def list_users(engine: AsyncEngine, username: str | None = None) -> list[A
         statement = statement.where(users.c.username == username)
     async with engine.connect() as connection:
         return list((await connection.execute(statement)).all())
-
-
-# --- trusted documents ----------------------------------------------------------------------
-
-persisted_operations = models.table_of(models.PersistedOperation)
-
-
-async def register_operation(engine: AsyncEngine, document: str, name: str | None) -> str:
-    """Trust a GraphQL document (keys with `trusted_documents_only` may send only these)."""
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-    digest = sha256(document)
-    statement = pg_insert(persisted_operations).values(sha256=digest, name=name, document=document, trusted=True)
-    async with engine.begin() as connection:
-        await connection.execute(
-            statement.on_conflict_do_update(index_elements=["sha256"], set_={"trusted": True, "name": name})
-        )
-    return digest

@@ -41,7 +41,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.util import find_tables
 from strawberry.dataloader import DataLoader
 
-from resolvers.accounts import ANONYMOUS, Viewer
 from resolvers.errors import UserInputError
 from resolvers.pagination import (
     Direction,
@@ -53,6 +52,7 @@ from resolvers.pagination import (
     page_args,
     sort_columns,
 )
+from resolvers.viewer import ANONYMOUS, Viewer
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

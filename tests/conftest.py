@@ -40,7 +40,7 @@ def upl(url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedP
     """The `upl` command line against database `url`, as an operator runs it."""
     env = {**os.environ, "DATABASE_URL": url}
     return subprocess.run(
-        [sys.executable, "-m", "upl_cli", *args], input=stdin, capture_output=True, text=True, cwd=ROOT, env=env
+        [sys.executable, "-m", "cli", *args], input=stdin, capture_output=True, text=True, cwd=ROOT, env=env
     )
 
 
@@ -259,7 +259,7 @@ class ServedProcess:
         self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"upl-serve-{uuid.uuid4().hex[:8]}.log"
         self.log_file = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "upl_cli", "serve", "--port", str(self.port), "--log-level", log_level],
+            [sys.executable, "-m", "cli", "serve", "--port", str(self.port), "--log-level", log_level],
             cwd=ROOT,
             env={**os.environ, "DATABASE_URL": database_url, **(env or {})},
             stdout=self.log_file,

@@ -25,16 +25,16 @@ from graphql import (
     is_non_null_type,
 )
 
-import explorer
 from app import create_app
 from db.engine import create_engine
 from db.enums import Role
-from resolvers import accounts
+from resolvers import accounts, documents
 from schema.compose import default_schema
 from schema.core.ids import encode_id
 from settings import Settings
 from tests.conftest import PASSWORD, Api, ServedProcess
 from tests.fragment_documents import BOMBS
+from web import auth as explorer
 
 schema = default_schema()
 
@@ -102,7 +102,7 @@ async def test_fragment_bomb_as_a_persisted_query(served: ServedProcess, edit_da
     trusted = BOMBS["spreads in inline fragments"]
     engine = create_engine(edit_database_url)
     try:
-        trusted_digest = await accounts.register_operation(engine, trusted, "bomb")
+        trusted_digest = await documents.register_operation(engine, trusted, "bomb")
     finally:
         await engine.dispose()
     body = {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": trusted_digest}}}

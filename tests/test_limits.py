@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-import guard
 from app import create_app
 from db.enums import Role
 from tests.conftest import NO_RESPONSE_CACHE, Api
+from web import limits as guard
 
 
 def code_of(response: httpx.Response) -> str:

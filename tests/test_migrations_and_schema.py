@@ -56,7 +56,7 @@ def test_committed_sdl_matches_the_code() -> None:
 
 def test_upl_schema_prints_the_sdl() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "upl_cli", "schema"], capture_output=True, text=True, check=True, cwd=ROOT
+        [sys.executable, "-m", "cli", "schema"], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert "type Query" in result.stdout
     assert result.stdout.strip() == schema.as_str().strip()

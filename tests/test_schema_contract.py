@@ -18,7 +18,7 @@ CURRENT = (ROOT / "schema.graphql").read_text()
 
 def schema_check(released: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "upl_cli", "schema-check", "--released", str(released)],
+        [sys.executable, "-m", "cli", "schema-check", "--released", str(released)],
         capture_output=True,
         text=True,
         cwd=ROOT,

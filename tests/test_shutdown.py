@@ -19,7 +19,7 @@ from tests.conftest import ROOT
 def test_sigterm_finishes_the_request_in_flight(demo_database_url: str) -> None:
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "upl_cli", "serve", "--port", str(port), "--log-level", "warning"],
+        [sys.executable, "-m", "cli", "serve", "--port", str(port), "--log-level", "warning"],
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": demo_database_url},
         stdout=subprocess.PIPE,

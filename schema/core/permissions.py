@@ -33,7 +33,7 @@ from strawberry.types import Info
 from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from db.enums import Role
-from resolvers.accounts import Viewer
+from resolvers.viewer import Viewer
 
 STAFF = "staff"
 ADMIN = "admin"
@@ -87,8 +87,10 @@ class RootFieldPolicy(SchemaExtension):
         document = self.execution_context.graphql_document
         operation = get_operation_ast(document, self.execution_context.operation_name) if document else None
         if document is not None and operation is not None:
-            fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-            names = frozenset(root_fields(operation.selection_set, fragments))
+            names = getattr(context, "root_fields", None)  # measured by the HTTP pipeline's guard
+            if not names:
+                fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+                names = frozenset(root_fields(operation.selection_set, fragments))
             if hasattr(context, "root_fields"):
                 context.root_fields = names
                 context.operation_type = StrawberryOperationType(operation.operation.value)

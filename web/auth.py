@@ -1,4 +1,4 @@
-"""Who is calling (API keys, staff sessions), login/logout, and the self-hosted GraphiQL explorer.
+"""Who is calling (API keys, staff sessions), and login/logout.
 
 * `Authorization: Bearer KEY` authenticates a partner, newsletter, staff or admin key.
 * `POST /auth/login` checks a staff account's password (Argon2) and sets the session cookie: a
@@ -13,8 +13,6 @@
   account before (OWASP's device cookies), so nobody can lock a colleague out. After a few free
   failures each further one closes that door for a growing delay (`Throttle`); the moment an
   account's door closes is written to the audit log.
-* `GET /graphiql` serves GraphiQL 3 and its explorer plugin from `static/node_modules`
-  (installed with npm, pinned by `static/package-lock.json`): no request leaves the service.
 """
 
 from __future__ import annotations
@@ -26,57 +24,21 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from html import escape
-from pathlib import Path
 from typing import Any
 
-import orjson
 from itsdangerous import BadSignature, TimestampSigner
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.responses import JSONResponse, Response
 
-import delivery
 from db.enums import Role
 from resolvers import accounts
-from resolvers.accounts import ANONYMOUS, Viewer
+from resolvers.viewer import ANONYMOUS, Viewer
 from settings import Settings
+from web import cors
+from web.errors import Refusal
 
 SESSION_COOKIE = "upl_session"
 CSRF_HEADER = "x-csrf-token"
-STATIC = Path(__file__).resolve().parent / "static"
-MODULES = STATIC / "node_modules"
-
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-    "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-)
-
-STATIC_FILES: dict[str, Path] = {
-    "react.js": MODULES / "react/umd/react.production.min.js",
-    "react-dom.js": MODULES / "react-dom/umd/react-dom.production.min.js",
-    "graphiql.js": MODULES / "graphiql/graphiql.min.js",
-    "graphiql.css": MODULES / "graphiql/graphiql.min.css",
-    "plugin-explorer.js": MODULES / "@graphiql/plugin-explorer/dist/index.umd.js",
-    "plugin-explorer.css": MODULES / "@graphiql/plugin-explorer/dist/style.css",
-    "explorer.js": STATIC / "explorer.js",
-    "explorer.css": STATIC / "explorer.css",
-    "login.js": STATIC / "login.js",
-}
-
-
-class AuthError(Exception):
-    """A request whose credentials are wrong, missing where required, or throttled."""
-
-    def __init__(self, status: int, message: str, code: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.code, self.headers = status, message, code, headers or {}
-
-    def response(self) -> Response:
-        body = orjson.dumps({"errors": [{"message": self.message, "extensions": {"code": self.code}}]})
-        return Response(body, status_code=self.status, media_type="application/json", headers=self.headers)
-
-
 WRONG_CREDENTIALS = "Unknown, revoked or wrong credentials."
 DEVICE_COOKIE = "upl_device"
 DEVICE_MAX_AGE = 365 * 24 * 3600
@@ -162,9 +124,9 @@ class Throttle:
             self.memory.pop(key, None)
 
 
-def throttled(retry: int) -> AuthError:
-    return AuthError(
-        429, f"Too many failed attempts: try again in {retry} s.", "RATE_LIMITED", {"Retry-After": str(retry)}
+def throttled(retry: int) -> Refusal:
+    return Refusal(
+        429, "RATE_LIMITED", f"Too many failed attempts: try again in {retry} s.", {"Retry-After": str(retry)}
     )
 
 
@@ -206,15 +168,15 @@ async def authenticate(request: Request, query_key: str | None = None) -> Viewer
     if header is not None:
         scheme, _, key = header.partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
-            raise AuthError(401, "Send the API key as `Authorization: Bearer KEY`.", "UNAUTHENTICATED")
+            raise Refusal(401, "UNAUTHENTICATED", "Send the API key as `Authorization: Bearer KEY`.")
         viewer = await accounts.viewer_for_key(request.app.state.engine, key.strip())
         if viewer is not None and in_url and viewer.role not in URL_KEY_ROLES:
             # URLs end up in access logs, proxies and browser histories: no keys that can write there
-            raise AuthError(
+            raise Refusal(
                 403,
+                "FORBIDDEN",
                 "Only partner and newsletter keys may be sent in a URL; send this key as "
                 "`Authorization: Bearer KEY` (and have it replaced: it has been in a URL).",
-                "FORBIDDEN",
             )
         if viewer is not None:
             return viewer  # a valid key is never refused for other callers' failures
@@ -223,15 +185,15 @@ async def authenticate(request: Request, query_key: str | None = None) -> Viewer
         if retry := await throttle.retry_after(door):
             raise throttled(retry)
         await throttle.fail(UNKNOWN_KEYS, door)
-        raise AuthError(401, WRONG_CREDENTIALS, "UNAUTHENTICATED", {"WWW-Authenticate": "Bearer"})
+        raise Refusal(401, "UNAUTHENTICATED", WRONG_CREDENTIALS, {"WWW-Authenticate": "Bearer"})
     viewer = await session_viewer(request)
     if viewer is not None:
         return viewer
     if not settings_of(request).anonymous_access:
-        raise AuthError(
+        raise Refusal(
             401,
-            "This deployment needs an API key: `Authorization: Bearer KEY`.",
             "UNAUTHENTICATED",
+            "This deployment needs an API key: `Authorization: Bearer KEY`.",
             {"WWW-Authenticate": "Bearer"},
         )
     return ANONYMOUS
@@ -242,10 +204,10 @@ def csrf_ok(request: Request, viewer: Viewer) -> bool:
     return sent is not None and viewer.csrf_token is not None and accounts.constant_equal(sent, viewer.csrf_token)
 
 
-def csrf_refusal() -> Response:
-    return AuthError(
-        403, "A mutation sent with a session cookie needs the `X-CSRF-Token` header of that session.", "FORBIDDEN"
-    ).response()
+def csrf_refusal() -> Refusal:
+    return Refusal(
+        403, "FORBIDDEN", "A mutation sent with a session cookie needs the `X-CSRF-Token` header of that session."
+    )
 
 
 # --- login and logout -----------------------------------------------------------------------
@@ -271,11 +233,11 @@ def cross_site(request: Request) -> bool:
     if site is not None and site not in {"same-origin", "none"}:
         return True
     origin = request.headers.get("origin")
-    return origin is not None and origin != delivery.own_origin(request)
+    return origin is not None and origin != cors.own_origin(request)
 
 
 def cross_site_refusal(action: str) -> Response:
-    return AuthError(403, f"{action} only from this service's own pages.", "FORBIDDEN").response()
+    return Refusal(403, "FORBIDDEN", f"{action} only from this service's own pages.").response()
 
 
 def device_signer(request: Request) -> TimestampSigner:
@@ -307,9 +269,9 @@ async def login(request: Request) -> Response:
     form = await login_form(request)
     username, password = form.get("username"), form.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
-        return AuthError(400, "Send `username` and `password` (form fields or JSON).", "BAD_REQUEST").response()
+        return Refusal(400, "BAD_REQUEST", "Send `username` and `password` (form fields or JSON).").response()
     if has_nul(username, password):
-        return AuthError(400, "`username` and `password` cannot contain NUL characters.", "BAD_REQUEST").response()
+        return Refusal(400, "BAD_REQUEST", "`username` and `password` cannot contain NUL characters.").response()
     username = username.strip().lower()
     engine = request.app.state.engine
     throttle: Throttle = request.app.state.throttle
@@ -321,7 +283,7 @@ async def login(request: Request) -> Response:
         failures = await throttle.fail(WRONG_PASSWORDS, door)
         if failures == WRONG_PASSWORDS.free + 1:
             await accounts.record_login_throttled(engine, username, client_address(request), failures)
-        return AuthError(401, WRONG_CREDENTIALS, "UNAUTHENTICATED").response()
+        return Refusal(401, "UNAUTHENTICATED", WRONG_CREDENTIALS).response()
     await throttle.clear(door)
     settings = settings_of(request)
     if (previous := session_token(request)) is not None:
@@ -378,75 +340,3 @@ async def logout(request: Request) -> Response:
     response = JSONResponse({"loggedOut": True, "endedSessions": ended})
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     return response
-
-
-# --- pages ----------------------------------------------------------------------------------
-
-LOGIN_PAGE = """<!doctype html>
-<html lang="de"><head><meta charset="utf-8"><title>UPL GraphQL – Anmeldung</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="/static/explorer.css"></head>
-<body class="login"><main>
-<h1>UPL GraphQL</h1><p>Staff of the Büro für Wirtschaftsförderung: log in to explore and edit the portal data.</p>
-<form id="login" method="post" action="/auth/login">
-<label>Username <input name="username" autocomplete="username" required></label>
-<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
-<button type="submit">Log in</button><p id="error" role="alert"></p></form>
-</main><script src="/static/login.js"></script></body></html>
-"""
-
-EXPLORER_PAGE = """<!doctype html>
-<html lang="de"><head><meta charset="utf-8"><title>UPL GraphQL Explorer</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="upl-csrf-token" content="{csrf}"><meta name="upl-username" content="{username}">
-<link rel="stylesheet" href="/static/graphiql.css"><link rel="stylesheet" href="/static/plugin-explorer.css">
-<link rel="stylesheet" href="/static/explorer.css"></head>
-<body class="explorer"><header><strong>UPL GraphQL</strong>
-<span id="who">{username} ({role})</span><button id="logout" type="button">Log out</button></header>
-<div id="graphiql">Loading…</div>
-<script src="/static/react.js"></script><script src="/static/react-dom.js"></script>
-<script src="/static/graphiql.js"></script><script src="/static/plugin-explorer.js"></script>
-<script src="/static/explorer.js"></script></body></html>
-"""
-
-
-def page(html: str, status: int = 200) -> HTMLResponse:
-    headers = {
-        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-        "Cache-Control": "no-store",
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
-    }
-    return HTMLResponse(html, status_code=status, headers=headers)
-
-
-async def graphiql(request: Request) -> Response:
-    viewer = await session_viewer(request)
-    if viewer is None:
-        return page(LOGIN_PAGE)
-    return page(
-        EXPLORER_PAGE.format(
-            csrf=escape(viewer.csrf_token or ""), username=escape(viewer.username or ""), role=viewer.role.value.lower()
-        )
-    )
-
-
-async def static_file(request: Request) -> Response:
-    path = STATIC_FILES.get(request.path_params["name"])
-    if path is None or not path.is_file():
-        return Response("Not found", status_code=404, media_type="text/plain")
-    return FileResponse(path, headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"})
-
-
-async def to_explorer(_: Request) -> Response:
-    return RedirectResponse("/graphiql", status_code=302)
-
-
-def routes() -> list[Route]:
-    return [
-        Route("/auth/login", login, methods=["POST"]),
-        Route("/auth/logout", logout, methods=["POST"]),
-        Route("/graphiql", graphiql, methods=["GET"]),
-        Route("/", to_explorer, methods=["GET"]),
-        Route("/static/{name}", static_file, methods=["GET"]),
-    ]

@@ -1,4 +1,4 @@
-"""The `upl` command: serve the API, manage the database, print the schema."""
+"""The `upl` command: serve the API; manage the database, accounts, keys and documents; print the schema."""
 
 from __future__ import annotations
 
@@ -190,7 +190,7 @@ def cmd_keys(args: argparse.Namespace) -> None:
 def cmd_operations(args: argparse.Namespace) -> None:
     from graphql import GraphQLError, parse
 
-    from resolvers import accounts
+    from resolvers import documents as trusted
 
     documents = []
     for path in args.files:
@@ -205,7 +205,7 @@ def cmd_operations(args: argparse.Namespace) -> None:
         engine = create_engine(_database_url())
         try:
             for name, text in documents:
-                digest = await accounts.register_operation(engine, text, args.name or name)
+                digest = await trusted.register_operation(engine, text, args.name or name)
                 print(f"{digest}  {args.name or name}")
         finally:
             await engine.dispose()

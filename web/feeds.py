@@ -20,7 +20,6 @@ from icalendar import Event as VEvent
 from starlette.requests import Request
 from starlette.responses import Response
 
-import explorer
 from db.enums import EventKind, EventStatus, Ortsteil
 from resolvers import events as data
 from resolvers.base import DataContext, fetch_root_page, list_query, load_by_id, load_by_slug
@@ -30,6 +29,8 @@ from resolvers.networks import NETWORK
 from resolvers.pagination import page_args
 from resolvers.spaces import SPACE
 from schema.core.ids import decode_id
+from web import auth
+from web.errors import Refusal
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MAX_EVENTS = 100
@@ -126,8 +127,8 @@ def vevent(row: Any, host: Any | None, space: Any | None, portal_url: str) -> VE
 
 async def events_ics(request: Request) -> Response:
     try:
-        viewer = await explorer.authenticate(request, query_key=request.query_params.get("key"))
-    except explorer.AuthError as exc:
+        viewer = await auth.authenticate(request, query_key=request.query_params.get("key"))
+    except Refusal as exc:
         return exc.response()
     ctx = DataContext(engine=request.app.state.read_engine, viewer=viewer)
     try:

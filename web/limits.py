@@ -24,6 +24,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import time
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -64,9 +66,10 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from db.enums import Role
-from resolvers.accounts import Viewer
 from resolvers.errors import QUOTE_LIMIT
 from resolvers.pagination import DEFAULT_PAGE_SIZE
+from resolvers.viewer import Viewer
+from web.errors import Refusal
 
 COST_CAPS = {
     Role.ANONYMOUS: 25_000,
@@ -114,13 +117,11 @@ def limits_for(limits: Limits, viewer: Viewer) -> Limits:
     return limits
 
 
-class LimitError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
+class LimitError(Refusal):
+    """An operation beyond a limit: a GraphQL request error (400 or 200 by media type)."""
 
-    def as_graphql(self) -> dict[str, Any]:
-        return {"message": self.message, "extensions": {"code": self.code}}
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(None, code, message)
 
 
 def parse_limited(query: str, limits: Limits) -> DocumentNode | None:
@@ -159,6 +160,8 @@ class Shape:
     """Fields of its own level in the expansion (at the root: the root fields)."""
     introspection: bool = False
     """Selects `__schema` or `__type` somewhere."""
+    names: frozenset[str] = frozenset()
+    """Names of the fields of its own level (at the root: the root fields, for permissions)."""
 
     def add(self, inner: Shape, *, times: int = 1) -> None:
         """Add a spread or inline fragment (`times` = 1) at this level."""
@@ -169,6 +172,7 @@ class Shape:
         self.spreads += inner.spreads
         self.fields += inner.fields
         self.introspection |= inner.introspection
+        self.names |= inner.names
 
 
 INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
@@ -290,6 +294,7 @@ class Measurer:
                 f"the limit is {self.limits.max_directives_per_field}.",
             )
         shape.fields += 1
+        shape.names |= {node.name.value}
         shape.selections += 1
         shape.depth = max(shape.depth, 1)
         if node.alias is not None:
@@ -423,6 +428,45 @@ def refuse_nul(document: DocumentNode, variables: dict[str, Any]) -> None:
         where = None if found is None else f"`{found[:QUOTE_LIMIT]}`"
     if where is not None:
         raise LimitError("BAD_USER_INPUT", f"{where} contains a NUL character (\\u0000), which no field accepts.")
+
+
+# --- measuring a request, cached -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What the guard learnt of an operation: its cost and its root fields (for permissions)."""
+
+    cost: int
+    root_fields: frozenset[str]
+
+
+NOT_AN_OPERATION = Measured(0, frozenset())
+MAX_CACHED_VARIABLES = 4096
+"""Requests with larger variables are measured (and planned) afresh, so caches stay small."""
+
+
+def measured(
+    schema: GraphQLSchema, query: str, operation_name: str | None, variables_key: bytes, limits: Limits
+) -> Measured:
+    """The operation's measure (LimitError beyond a limit); cached for small variables.
+
+    Partner traffic repeats the same few documents and variables: parsing and walking them
+    again took ~0.6 ms of a ~1.2 ms request.
+    """
+    measure_now = _measured if len(variables_key) <= MAX_CACHED_VARIABLES else _measured.__wrapped__
+    return measure_now(schema, query, operation_name, variables_key, limits)
+
+
+@functools.lru_cache(maxsize=4096)
+def _measured(
+    schema: GraphQLSchema, query: str, operation_name: str | None, variables_key: bytes, limits: Limits
+) -> Measured:
+    document = parse_limited(query, limits)
+    if document is None:
+        return NOT_AN_OPERATION  # does not parse: the normal path says why
+    shape = measure(schema, document, operation_name, json.loads(variables_key), limits)
+    return NOT_AN_OPERATION if shape is None else Measured(shape.cost, shape.names)
 
 
 # --- rate limits ----------------------------------------------------------------------------

@@ -1,0 +1,5 @@
+"""`python -m cli`: the `upl` command."""
+
+from cli import main
+
+main()

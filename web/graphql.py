@@ -1,0 +1,351 @@
+"""`/graphql` over the GraphQL-over-HTTP specification, as a pipeline of named stages.
+
+Strawberry's own view answers `application/json` only; this endpoint follows the spec:
+`application/graphql-response+json` when the client accepts it, with 400 for unparsable or
+invalid documents and for variables that do not coerce (and no `data` entry then), GET for
+queries only (405 for mutations), 415 for unsupported content types and 406 for unacceptable
+`Accept` headers.
+
+Each stage takes the request's `Call` and either fills in a part of it, answers the request
+itself (a cache hit, the planned read, the executed result) or raises `Refusal`, which renders
+every error body the same way:
+
+    media type -> caller -> parameters -> CORS -> document -> limits and cost -> rate limit
+    -> response cache -> planned read -> execution -> caching headers
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import strawberry
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.execution import ExecutionResult, PreExecutionError
+from strawberry.types.graphql import OperationType
+
+from resolvers.errors import quoted
+from resolvers.viewer import ANONYMOUS, Viewer
+from schema.core.context import Context
+from schema.core.subgraph import wants_trace
+from settings import Settings
+from web import auth, caching, cors, limits, persisted
+from web.errors import GRAPHQL_RESPONSE, JSON, Refusal
+from web.planning import planned_response
+
+MAX_BODY_BYTES = 1_048_576
+
+
+@dataclass
+class Params:
+    """The GraphQL request parameters, from a GET query string or a POST JSON body."""
+
+    query: str | None
+    variables: dict[str, Any] | None
+    operation_name: str | None
+    extensions: dict[str, Any] | None
+
+    @property
+    def variables_key(self) -> bytes:
+        # the standard json module: exact for integers beyond 64 bits and NaN
+        return json.dumps(self.variables, sort_keys=True).encode()
+
+
+@dataclass
+class Call:
+    """One request to `/graphql` on its way through the stages."""
+
+    request: Request
+    media_type: str = JSON
+    viewer: Viewer = ANONYMOUS
+    params: Params = field(default_factory=lambda: Params(None, None, None, None))
+    query: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    """Headers every answer from here on carries (CORS, rate limit)."""
+    measured: limits.Measured = limits.NOT_AN_OPERATION
+    cost_limit: int = 0
+    cache_key: str | None = None
+    generations: dict[str, int] | None = None
+    context: Context | None = None
+
+    @property
+    def settings(self) -> Settings:
+        settings: Settings = self.request.app.state.settings
+        return settings
+
+    @property
+    def schema(self) -> strawberry.Schema:
+        schema: strawberry.Schema = self.request.app.state.schema
+        return schema
+
+    @property
+    def cost_extension(self) -> dict[str, Any]:
+        return {"cost": {"requested": self.measured.cost, "limit": self.cost_limit}}
+
+
+Stage = Callable[[Call], Awaitable[Response | None]]
+
+
+# --- the stages -------------------------------------------------------------------------------
+
+
+async def negotiate(call: Call) -> None:
+    """The response media type for the Accept header (legacy JSON when absent)."""
+    accept = call.request.headers.get("accept", "")
+    if not accept.strip():
+        return
+    types = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    if GRAPHQL_RESPONSE in types:
+        call.media_type = GRAPHQL_RESPONSE
+    elif not (JSON in types or "*/*" in types or "application/*" in types):
+        raise Refusal(
+            406, "BAD_REQUEST", f"Cannot answer with any of {quoted(accept)}: use {GRAPHQL_RESPONSE} or {JSON}."
+        )
+
+
+async def identify(call: Call) -> None:
+    call.viewer = await auth.authenticate(call.request)
+
+
+async def read_params(call: Call) -> None:
+    call.params = await request_params(call.request)
+
+
+async def cross_origin(call: Call) -> None:
+    """A call from another site's page: allowed for its key's (or anonymous) origins only."""
+    origin = cors.cross_origin(call.request)
+    if origin is None:
+        return
+    refusal = cors.origin_refusal(call.request, call.viewer)
+    if refusal is not None:
+        raise Refusal(403, "FORBIDDEN", refusal)
+    call.headers.update(cors.cors_headers(origin))
+
+
+async def resolve_document(call: Call) -> None:
+    call.query = await persisted.resolve_document(call.request, call.params, call.viewer)
+
+
+async def measure(call: Call) -> None:
+    """Operation limits and the cost budget, before any SQL."""
+    limits_ = limits.limits_for(call.request.app.state.limits, call.viewer)
+    call.cost_limit = limits.COST_CAPS[call.viewer.role]
+    try:
+        call.measured = limits.measured(
+            call.schema._schema, call.query, call.params.operation_name, call.params.variables_key, limits_
+        )
+    except limits.LimitError as exc:
+        raise exc.with_extensions({"cost": {"limit": call.cost_limit}}) from None
+    cost, cap = call.measured.cost, call.cost_limit
+    if cost > cap:
+        role = call.viewer.role.value.lower()
+        raise limits.LimitError(
+            "COST_LIMIT", f"The query may return up to {cost} nodes; the limit for {role} callers is {cap}."
+        ).with_extensions({"cost": {"limit": cap}})
+
+
+async def rate_limit(call: Call) -> None:
+    if not call.settings.rate_limit:
+        return
+    allowed, headers = await call.request.app.state.rate_limiter.spend(
+        call.viewer, auth.client_address(call.request), call.measured.cost
+    )
+    call.headers.update(headers)
+    if not allowed:
+        raise Refusal(429, "RATE_LIMITED", "Rate limit spent: wait for the window to move on (see Retry-After).")
+
+
+async def cached(call: Call) -> Response | None:
+    """A public read answered from the response cache while the tables it read are unchanged."""
+    if not call.settings.response_cache or call.viewer.is_staff or wants_trace(call.request):
+        return None
+    store = call.request.app.state.response_store
+    call.cache_key = caching.cache_key(call.query, call.params, call.viewer, call.media_type)
+    call.generations = await caching.current_generations(call.request.app.state.engine)
+    entry = await caching.cached_response(store, call.cache_key, call.generations)
+    if entry is None:
+        return None
+    headers = {**call.headers, "Cache-Control": caching.cache_control(call.viewer, entry.max_age, False)}
+    return caching.conditional(call.request, entry.body, entry.media_type, headers)
+
+
+async def open_context(call: Call) -> None:
+    state = call.request.app.state
+    call.context = Context(
+        engine=state.read_engine,
+        write_engine=state.engine,
+        viewer=call.viewer,
+        request=call.request,
+        tables_read=set() if call.cache_key else None,
+        portal_url=call.settings.portal_url,
+        root_fields=call.measured.root_fields,
+    )
+
+
+async def planned(call: Call) -> Response | None:
+    """A read answered by one planned SQL statement."""
+    assert call.context is not None
+    if not call.settings.planner:
+        return None
+    params = call.params
+    key, extension = params.variables_key, call.cost_extension
+    body = await planned_response(
+        call.schema, call.query, params.operation_name, params.variables, key, call.context, extension
+    )
+    return None if body is None else await respond(call, body)
+
+
+async def execute(call: Call) -> Response:
+    """The normal path: Strawberry executes the operation (mutations, Python-only fields, ...)."""
+    assert call.context is not None
+    request = call.request
+    allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
+    csrf_missing = call.viewer.csrf_token is not None and not auth.csrf_ok(request, call.viewer)
+    if csrf_missing:
+        allowed = {OperationType.QUERY}
+    try:
+        result = await call.schema.execute(
+            call.query,
+            variable_values=call.params.variables,
+            context_value=call.context,
+            operation_name=call.params.operation_name,
+            allowed_operation_types=allowed,
+            operation_extensions=call.params.extensions,
+        )
+    except InvalidOperationTypeError as exc:
+        if csrf_missing and request.method == "POST":
+            raise auth.csrf_refusal() from exc
+        raise Refusal(
+            405, "BAD_REQUEST", "Only queries may be sent with GET: send mutations with POST.", {"Allow": "POST"}
+        ) from exc
+    except CannotGetOperationTypeError as exc:
+        raise Refusal(400, "BAD_REQUEST", exc.as_http_error_reason()) from exc
+    except MissingQueryError as exc:
+        raise Refusal(400, "BAD_REQUEST", "No GraphQL query found.") from exc
+    request_error = is_request_error(result)
+    status = 400 if request_error and call.media_type == GRAPHQL_RESPONSE else 200
+    result.extensions = {**(result.extensions or {}), **call.cost_extension}
+    body = encode_result(result, request_error)
+    if result.errors or call.context.operation_type is not OperationType.QUERY:
+        headers = {**call.headers, "Cache-Control": "no-store"}
+        return Response(body, status_code=status, media_type=call.media_type, headers=headers)
+    return await respond(call, body, status)
+
+
+STAGES: tuple[Stage, ...] = (
+    negotiate,
+    identify,
+    read_params,
+    cross_origin,
+    resolve_document,
+    measure,
+    rate_limit,
+    cached,
+    open_context,
+    planned,
+    execute,
+)
+
+
+async def graphql_endpoint(request: Request) -> Response:
+    call = Call(request)
+    try:
+        for stage in STAGES:
+            response = await stage(call)
+            if response is not None:
+                return response
+    except Refusal as refusal:
+        return refusal.response(call.media_type, call.headers)
+    raise AssertionError("the last stage always answers")
+
+
+# --- pieces of the stages ---------------------------------------------------------------------
+
+
+async def respond(call: Call, body: bytes, status: int = 200) -> Response:
+    """A successful read: its caching headers, a response cache entry, and 304 when unchanged."""
+    context = call.context
+    assert context is not None
+    live = bool(context.root_fields & caching.UNCACHED_ROOT_FIELDS)  # the feed moves with running transactions
+    max_age = 0 if live else call.settings.max_age_for(context.root_fields)
+    headers = {**call.headers, "Cache-Control": caching.cache_control(call.viewer, max_age, context.personal_data)}
+    if call.cache_key is not None and not live and not context.personal_data and context.tables_read is not None:
+        entry = caching.CachedResponse.of(body, call.media_type, context.tables_read, call.generations or {}, max_age)
+        await call.request.app.state.response_store.set(call.cache_key, entry.encode(), caching.CACHE_TTL)
+    return caching.conditional(call.request, body, call.media_type, headers, status)
+
+
+def _json_param(raw: Any, name: str) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError as exc:
+            raise Refusal(400, "BAD_REQUEST", f"`{name}` is not valid JSON.") from exc
+    if raw is not None and not isinstance(raw, dict):
+        raise Refusal(400, "BAD_REQUEST", f"`{name}` must be a JSON object.")
+    return raw
+
+
+async def request_body(request: Request) -> dict[str, Any]:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != JSON:
+        raise Refusal(415, "BAD_REQUEST", f"Unsupported content type {quoted(content_type or 'none')}: send {JSON}.")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise Refusal(413, "BAD_REQUEST", f"The request body has {declared} bytes; the limit is {MAX_BODY_BYTES}.")
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise Refusal(413, "BAD_REQUEST", f"The request body has {len(raw)} bytes; the limit is {MAX_BODY_BYTES}.")
+    try:
+        params = json.loads(raw)
+    except ValueError as exc:
+        raise Refusal(400, "BAD_REQUEST", "The request body is not valid JSON.") from exc
+    if isinstance(params, list):
+        raise Refusal(
+            400,
+            "BATCH_LIMIT",
+            f"The request batches {len(params)} operations; the limit is 1: send one JSON object per request.",
+        )
+    if not isinstance(params, dict):
+        raise Refusal(400, "BAD_REQUEST", "The request body must be a JSON object with a `query`.")
+    return params
+
+
+async def request_params(request: Request) -> Params:
+    """The GraphQL request parameters from a GET query string or a POST JSON body."""
+    raw = dict(request.query_params) if request.method == "GET" else await request_body(request)
+    query = raw.get("query")
+    extensions = _json_param(raw.get("extensions"), "extensions")
+    persisted_only = query is None and "persistedQuery" in (extensions or {})
+    if not persisted_only and (not isinstance(query, str) or not query.strip()):
+        raise Refusal(400, "BAD_REQUEST", "No GraphQL query found: pass `query` as a string.")
+    operation_name = raw.get("operationName")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise Refusal(400, "BAD_REQUEST", "`operationName` must be a string.")
+    return Params(query, _json_param(raw.get("variables"), "variables"), operation_name or None, extensions)
+
+
+def is_request_error(result: ExecutionResult) -> bool:
+    """Parse/validation errors, or variables that failed to coerce: no execution happened."""
+    if isinstance(result, PreExecutionError):
+        return True
+    return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors or [])
+
+
+def encode_result(result: ExecutionResult, request_error: bool) -> bytes:
+    body: dict[str, Any] = {}
+    if result.errors:
+        body["errors"] = [e.formatted for e in result.errors]
+    if not request_error:
+        body["data"] = result.data
+    if result.extensions:
+        body["extensions"] = result.extensions
+    return orjson.dumps(body)
