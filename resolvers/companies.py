@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, exists, select
 
 from db import models
 from db.enums import EmployeeRange, LegalForm, Ortsteil
-from resolvers.base import DataContext, Entity, common_conditions, load_one_by
+from resolvers.base import DataContext, Entity, common_conditions
 from resolvers.editing import ADDRESS, Column, EditSpec, between, columns, email, location_pair, url
 from resolvers.errors import UserInputError, quoted
 from resolvers.pagination import Direction, Ordering, OrderKey
@@ -37,6 +37,16 @@ COMPANY = Entity(
     default_ordering="NAME",
     default_direction=Direction.ASC,
 )
+
+INDUSTRY = Entity(
+    name="IndustryClass",
+    table=industries,
+    orderings={},
+    default_ordering="",
+    default_direction=Direction.ASC,
+    has_slug=False,
+)
+"""WZ 2008 classes, found by `code` (reference data: every row visible)."""
 
 INDUSTRY_CODE_PREFIX = re.compile(r"^\d{1,2}(\.\d{0,2})?$")
 
@@ -78,10 +88,6 @@ def company_conditions(f: CompanyFilter | None) -> list[ColumnElement[bool]]:
     if f.legal_forms is not None:
         conditions.append(c.legal_form.in_(f.legal_forms))
     return conditions
-
-
-async def load_industry(ctx: DataContext, code: str) -> Any | None:
-    return await load_one_by(ctx, "industry", select(industries), industries.c.code, code)
 
 
 def industries_in_use(ctx: DataContext) -> Any:

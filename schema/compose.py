@@ -28,11 +28,12 @@ from resolvers.search import search_statement
 from schema.core.connections import BEFORE, FIRST, LAST, PageInfo
 from schema.core.context import InfoT, berlin_time
 from schema.core.descriptions import describe
-from schema.core.domain import Domain, NodeType, graft
+from schema.core.domain import Domain, NodeType, grafted
 from schema.core.errors import ErrorCodes
 from schema.core.ids import decode_id, encode_id
 from schema.core.nodes import Node
 from schema.core.permissions import FOR_NEWSLETTER, RootFieldPolicy, personal_data_allowed
+from schema.core.plans import PLAN, NodeById
 from schema.core.subgraph import FEDERATION_VERSION, SubgraphSchema, standard_directive_locations
 from schema.core.values import ContactPerson, Ortsteil
 from schema.domains import accounts, companies, events, networks, projects, spaces
@@ -191,7 +192,7 @@ def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]
             )
             return ChangeConnection(edges=edges, page_info=page_info)
 
-        @strawberry.field(description="Any object by its global ID.")
+        @strawberry.field(description="Any object by its global ID.", metadata={PLAN: NodeById()})
         async def node(self, info: InfoT, id: strawberry.ID) -> Node | None:
             return await load_node(info, id)
 
@@ -239,23 +240,19 @@ def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]
 
 def compose(domains: Sequence[Domain] = ALL_DOMAINS) -> SubgraphSchema:
     """Build the schema, a Federation 2 subgraph, from `domains` (all five by default)."""
-    graft(domains)
     node_types = {name: node for domain in domains for name, node in domain.nodes.items()}
     search_types = tuple(node.graphql_type for node in node_types.values())
     root = _root_fields(node_types, search_types)
     query = merge_types("Query", (root, *(domain.query for domain in domains)))
     mutations = tuple(domain.mutation for domain in domains if domain.mutation is not None)
     mutation = merge_types("Mutation", mutations) if mutations else None
-    composed = SubgraphSchema(
-        query=query,
-        mutation=mutation,
-        extensions=[
-            ErrorCodes,
-            RootFieldPolicy,
-            lambda: ValidationCache(maxsize=1024),
-        ],
-        federation_version=FEDERATION_VERSION,
-    )
+    with grafted(domains):
+        composed = SubgraphSchema(
+            query=query,
+            mutation=mutation,
+            extensions=[ErrorCodes, RootFieldPolicy, lambda: ValidationCache(maxsize=1024)],
+            federation_version=FEDERATION_VERSION,
+        )
     describe(composed._schema)
     standard_directive_locations(composed._schema)
     return composed

@@ -177,9 +177,11 @@ class Api:
         errors: list[dict[str, Any]] = response.json()["errors"]
         return errors
 
-    async def count_statements(self, query: str, variables: dict[str, Any] | None = None) -> tuple[dict[str, Any], int]:
+    async def count_statements(
+        self, query: str, variables: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[dict[str, Any], int]:
         self.counter.reset()
-        data = await self.query(query, variables)
+        data = await self.query(query, variables, headers)
         return data, self.counter.count
 
 

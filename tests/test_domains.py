@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from schema.compose import ALL_DOMAINS, compose
-from schema.core.domain import graft
 from schema.core.subgraph import SubgraphSchema
 from tests.conftest import serve_api
 
@@ -20,19 +17,12 @@ WITHOUT_SPACES = """
 """
 
 
-@pytest.fixture
-def composed() -> Iterator[None]:
-    """Composing another set of domains re-grafts the shared types: restore the full set after."""
-    yield
-    graft(ALL_DOMAINS)
-
-
 def without(name: str) -> SubgraphSchema:
     assert name in {domain.name for domain in ALL_DOMAINS}
     return compose([domain for domain in ALL_DOMAINS if domain.name != name])
 
 
-async def test_without_spaces_the_others_build_and_serve(composed: None, demo_database_url: str) -> None:
+async def test_without_spaces_the_others_build_and_serve(demo_database_url: str) -> None:
     partial = without("spaces")
     sdl = partial.as_str()
     assert "type Space " not in sdl
@@ -51,9 +41,7 @@ async def test_without_spaces_the_others_build_and_serve(composed: None, demo_da
         assert errors[0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
 
 
-async def test_events_held_in_spaces_keep_the_space_address_without_the_spaces_domain(
-    composed: None, demo_database_url: str
-) -> None:
+async def test_events_held_in_spaces_keep_the_space_address_without_the_spaces_domain(demo_database_url: str) -> None:
     query = "{ events(first: 100) { nodes { slug venue { address { street } } } } }"
     async for full_api in serve_api(demo_database_url):
         full = await full_api.query(query.replace("address {", "space { address { street } } address {"))
@@ -71,7 +59,7 @@ async def test_events_held_in_spaces_keep_the_space_address_without_the_spaces_d
 
 
 @pytest.mark.parametrize("dropped", ["networks", "projects", "events"])
-async def test_each_outer_domain_can_be_left_out(composed: None, demo_database_url: str, dropped: str) -> None:
+async def test_each_outer_domain_can_be_left_out(demo_database_url: str, dropped: str) -> None:
     partial = without(dropped)
     type_name = {"networks": "Network", "projects": "Project", "events": "Event"}[dropped]
     assert f"type {type_name} " not in partial.as_str()

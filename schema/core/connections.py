@@ -10,12 +10,9 @@ import strawberry
 from resolvers.base import (
     DataContext,
     Entity,
-    Link,
     ListQuery,
-    count_linked,
     count_root,
     fetch_root_page,
-    load_linked_page,
 )
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 
@@ -81,14 +78,6 @@ def connection(page: Page, to_node: Callable[[Any], Any], count_total: Callable[
         page_info=PageInfo.of(page),
         count_total=count_total,
     )
-
-
-async def linked_connection(
-    ctx: DataContext, link: Link, parent_pk: int, query: ListQuery, to_node: Callable[[Any], Any]
-) -> Connection[Any]:
-    """A nested connection: its page and its count are batched over all sibling parents."""
-    page = await load_linked_page(ctx, link, parent_pk, query)
-    return connection(page, to_node, lambda: count_linked(ctx, link, parent_pk, query))
 
 
 async def root_connection(

@@ -9,8 +9,9 @@ domain out leaves out its types, its root fields and every field that needs it, 
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,9 +65,6 @@ def definition(cls: type) -> StrawberryObjectDefinition:
     return result
 
 
-_own_fields: dict[type, list[Any]] = {}
-
-
 def applicable(domains: Sequence[Domain]) -> list[Extension]:
     """The extensions of `domains` whose target and required domains are all composed."""
     names = {domain.name for domain in domains}
@@ -79,19 +77,20 @@ def applicable(domains: Sequence[Domain]) -> list[Extension]:
     ]
 
 
-def graft(domains: Sequence[Domain]) -> None:
-    """Give each extended type its own fields plus those the chosen domains contribute.
-
-    Idempotent: the type's own fields are remembered on first use, so composing again with
-    another set of domains (a test does so) starts from a clean type.
-    """
+@contextlib.contextmanager
+def grafted(domains: Sequence[Domain]) -> Iterator[None]:
+    """While building a schema: each extended type has its own fields plus those the chosen
+    domains contribute. Afterwards every type is as declared again, so composing never leaves a
+    trace for the next composition (the built schema keeps what it was built with)."""
     extensions = applicable(domains)
-    all_targets = {extension.target for domain in domains for extension in domain.extensions}
-    for target in set(_own_fields) | all_targets:
-        own = _own_fields.setdefault(target, list(definition(target).fields))
-        definition(target).fields[:] = own
-    for extension in extensions:
-        for extension_field in definition(extension.fields).fields:
-            grafted = copy.copy(extension_field)
-            grafted.origin = extension.target
-            definition(extension.target).fields.append(grafted)
+    own = {extension.target: list(definition(extension.target).fields) for extension in extensions}
+    try:
+        for extension in extensions:
+            for extension_field in definition(extension.fields).fields:
+                added = copy.copy(extension_field)
+                added.origin = extension.target
+                definition(extension.target).fields.append(added)
+        yield
+    finally:
+        for target, fields in own.items():
+            definition(target).fields[:] = fields

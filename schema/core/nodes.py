@@ -11,11 +11,12 @@ from resolvers.base import DataContext, Entity, load_by_id, load_by_slug
 from resolvers.errors import UserInputError
 from schema.core.context import InfoT
 from schema.core.ids import decode_id
+from schema.core.plans import PLAN, GlobalId
 
 
 @strawberry.interface(description="An object with a global ID, fetchable with `node(id:)`.")
 class Node:
-    id: strawberry.ID = strawberry.field(description="Opaque global ID.")
+    id: strawberry.ID = strawberry.field(description="Opaque global ID.", metadata={PLAN: GlobalId()})
 
 
 ENTITY_KEYS = ["id", "slug"]
@@ -36,7 +37,7 @@ class Referable:
 
     @classmethod
     def from_row(cls, row: Any) -> Any:
-        raise NotImplementedError
+        raise NotImplementedError  # the type's `FromRow` base builds it from its declarations
 
     @classmethod
     async def resolve_reference(

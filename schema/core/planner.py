@@ -8,14 +8,13 @@ filters, visibility rule, keyset condition and `LIMIT first + 1` as the resolver
 expressions are the very ones `resolvers/` defines), objects become `json_build_object`, values
 are printed exactly as the Python path prints them (SQL functions of migration 0004).
 
-What is planned: the root connections and single lookups of the five domains, their columns,
-`address`, `Money` fields, `venue`, `registration`, `industry`, the one-to-one links (host,
-network, project, provider, originProject, venue.space) and the linked connections (members,
-networks, events, spaces, projects, partners), with `edges/cursor/node`, `nodes`, `pageInfo`,
-`totalCount`, aliases, fragments, variables, `@include/@skip` and `__typename`.
-Everything else raises `Unplannable` and the operation takes the normal Strawberry path:
-Python logic (`jsonLd`, `icalUrl`, `calendarUrl`), personal data (`contacts`), `node`/`search`/
-`changes`/federation fields, backward pages (`last`/`before`), mutations. Errors never come from
+What is planned is whatever the composed schema's fields declare a plan for (schema/core/fields.py):
+columns, embedded objects (addresses, venues, money), one-to-one links, connections at the root
+and under a parent (with `edges/cursor/node`, `nodes`, `pageInfo`, `totalCount`), lookups by ID
+or slug, `node(id:)`; with aliases, fragments, variables, `@include/@skip` and `__typename`. The
+planner imports no domain: a domain left out of `compose()` is not planned either. A field
+without a plan (`jsonLd`, `contacts`, `search`, `changes`, federation fields), a backward page
+(`last`/`before`) or a mutation raises `Unplannable` and the operation takes the normal path. Errors never come from
 here: anything invalid also falls back, so the normal path reports it in its usual words.
 `tests/test_planner.py` proves both paths return the same `data` for generated queries per role.
 """
@@ -31,7 +30,9 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLField,
     GraphQLIncludeDirective,
+    GraphQLInterfaceType,
     GraphQLObjectType,
     GraphQLSchema,
     GraphQLSkipDirective,
@@ -51,14 +52,12 @@ from sqlalchemy import (
     Select,
     Table,
     Text,
-    and_,
     case,
     cast,
     func,
     literal,
     literal_column,
     null,
-    or_,
     select,
     true,
     tuple_,
@@ -66,116 +65,32 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.util import ClauseAdapter, find_tables
 
-from db import models
-from db.enums import Ortsteil
-from resolvers import companies as company_data
-from resolvers import events as event_data
-from resolvers import networks as network_data
-from resolvers import projects as project_data
-from resolvers import spaces as space_data
-from resolvers.base import DataContext, Entity, Link, ListQuery
+from resolvers.base import DataContext, Entity, ListQuery
 from resolvers.errors import UserInputError
 from resolvers.pagination import Direction, decode_cursor, sort_columns
 from schema.core.ids import decode_id
-from schema.domains import companies, events, networks, projects, spaces
+from schema.core.plans import (
+    Column,
+    Computed,
+    Constant,
+    Embedded,
+    GlobalId,
+    Lookup,
+    Many,
+    NodeById,
+    One,
+    Plan,
+    Presence,
+    Source,
+    Value,
+    plan_of,
+)
 
 MAX_KEYS = 50  # json_build_object takes at most 100 arguments
 
 
 class Unplannable(Exception):
     """This operation (or a part of it) needs the normal execution path."""
-
-
-@dataclass(frozen=True)
-class Listing:
-    """A connection field: how its list query is built and what its nodes are."""
-
-    entity: Entity
-    build: Callable[..., ListQuery]
-    filter_type: type
-    order_type: type
-    node_type: str
-    link: Link | None = None
-    membership: bool = False
-
-
-def _listing(entity: Entity, build: Callable[..., ListQuery], domain: Any, node_type: str, **link: Any) -> Listing:
-    return Listing(
-        entity, build, domain.__dict__[f"{node_type}Filter"], domain.__dict__[f"{node_type}Order"], node_type, **link
-    )
-
-
-ROOT_LISTS = {
-    "companies": _listing(company_data.COMPANY, companies.company_list, companies, "Company"),
-    "networks": _listing(network_data.NETWORK, networks.network_list, networks, "Network"),
-    "spaces": _listing(space_data.SPACE, spaces.space_list, spaces, "Space"),
-    "projects": _listing(project_data.PROJECT, projects.project_list, projects, "Project"),
-    "events": _listing(event_data.EVENT, events.event_list, events, "Event"),
-}
-ROOT_ONE = {
-    "company": (company_data.COMPANY, "Company"),
-    "network": (network_data.NETWORK, "Network"),
-    "space": (space_data.SPACE, "Space"),
-    "project": (project_data.PROJECT, "Project"),
-    "event": (event_data.EVENT, "Event"),
-}
-LINK_LISTS = {
-    ("Company", "networks"): _listing(
-        network_data.NETWORK,
-        networks.network_list,
-        networks,
-        "Network",
-        link=network_data.COMPANY_NETWORKS,
-        membership=True,
-    ),
-    ("Network", "members"): _listing(
-        company_data.COMPANY,
-        companies.company_list,
-        companies,
-        "Company",
-        link=network_data.NETWORK_MEMBERS,
-        membership=True,
-    ),
-    ("Company", "spaces"): _listing(
-        space_data.SPACE, spaces.space_list, spaces, "Space", link=space_data.COMPANY_SPACES
-    ),
-    ("Company", "projects"): _listing(
-        project_data.PROJECT, projects.project_list, projects, "Project", link=project_data.COMPANY_PROJECTS
-    ),
-    ("Project", "partners"): _listing(
-        company_data.COMPANY, companies.company_list, companies, "Company", link=project_data.PROJECT_PARTNERS
-    ),
-    ("Project", "networks"): _listing(
-        network_data.NETWORK, networks.network_list, networks, "Network", link=project_data.PROJECT_NETWORKS
-    ),
-    ("Network", "projects"): _listing(
-        project_data.PROJECT, projects.project_list, projects, "Project", link=project_data.NETWORK_PROJECTS
-    ),
-    **{
-        (owner, "events"): _listing(event_data.EVENT, events.event_list, events, "Event", link=link)
-        for owner, link in (
-            ("Company", event_data.COMPANY_EVENTS),
-            ("Network", event_data.NETWORK_EVENTS),
-            ("Space", event_data.SPACE_EVENTS),
-            ("Project", event_data.PROJECT_EVENTS),
-        )
-    },
-}
-ONE_LINKS = {
-    ("Event", "host"): (company_data.COMPANY, "host_company_id", "Company"),
-    ("Event", "network"): (network_data.NETWORK, "network_id", "Network"),
-    ("Event", "project"): (project_data.PROJECT, "project_id", "Project"),
-    ("Space", "provider"): (company_data.COMPANY, "provider_id", "Company"),
-    ("Network", "originProject"): (project_data.PROJECT, "origin_project_id", "Project"),
-}
-ENTITIES = {entity.name: entity for entity, _ in ROOT_ONE.values()}
-MONEY_COLUMNS = {"rent_per_sqm", "price", "total_volume", "funding_amount"}
-ORTSTEIL_NAMES = {member.name: member.value for member in Ortsteil}
-industries = models.table_of(models.IndustryClass)
-
-
-def snake(name: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
 @dataclass
@@ -187,11 +102,6 @@ class Selected:
     @property
     def node(self) -> FieldNode:
         return self.nodes[0]
-
-
-@dataclass
-class Plan:
-    statement: Select[Any]
 
 
 class Planner:
@@ -217,9 +127,10 @@ class Planner:
     def applies(self, condition: Any, type_name: str) -> bool:
         if condition is None or condition.name.value == type_name:
             return True
-        if condition.name.value == "Node" and type_name in ENTITIES:
-            return True
-        if type_name in ENTITIES and isinstance(self.schema.get_type(condition.name.value), GraphQLObjectType):
+        wanted, actual = self.schema.get_type(condition.name.value), self.schema.get_type(type_name)
+        if isinstance(wanted, GraphQLInterfaceType) and wanted in getattr(actual, "interfaces", ()):
+            return True  # `... on Node`
+        if isinstance(wanted, GraphQLObjectType):
             return False  # `... on Event` inside `node(id:)` that turned out to be a Company
         raise Unplannable(f"type condition {condition.name.value} on {type_name}")
 
@@ -265,10 +176,8 @@ class Planner:
         )
         return self.collect(merged, type_name)
 
-    def arguments(self, parent: str, selected: Selected) -> dict[str, Any]:
-        parent_type = self.schema.get_type(parent)
-        assert isinstance(parent_type, GraphQLObjectType)
-        return get_argument_values(parent_type.fields[selected.name], selected.node, self.variables)
+    def arguments(self, field: GraphQLField, selected: Selected) -> dict[str, Any]:
+        return get_argument_values(field, selected.node, self.variables)
 
     def alias(self, table: Any, prefix: str) -> Any:
         self.aliases += 1
@@ -279,42 +188,53 @@ class Planner:
     def obj(self, pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
         return func.json_build_object(*[item for key, value in pairs for item in (literal(key), value)])
 
-    def node(self, type_name: str, selections: list[Selected], row: Any) -> ColumnElement[Any]:
-        table = ENTITIES[type_name].table
+    def object(self, type_name: str, selections: list[Selected], source: Any) -> ColumnElement[Any]:
+        """`json_build_object` of the selected fields of `type_name`, each as its plan says, over
+        `source` (a row's table alias, a column, or None at the root)."""
+        graphql_type = self.schema.get_type(type_name)
+        assert isinstance(graphql_type, GraphQLObjectType)
         pairs: list[tuple[str, ColumnElement[Any]]] = []
         for selected in selections:
-            name, column = selected.name, snake(selected.name)
-            if name == "__typename":
-                value: ColumnElement[Any] = literal(type_name)
-            elif name == "id":
-                value = func.upl_global_id(literal(type_name), row.c.id)
-            elif name == "address":
-                value = self.address(self.children(selected, "Address"), row)
-            elif column in MONEY_COLUMNS and column in table.c:
-                value = self.money(self.children(selected, "Money"), row.c[column])
-            elif name == "venue" and type_name == "Event":
-                value = self.venue(self.children(selected, "Venue"), row)
-            elif name == "registration" and type_name == "Event":
-                value = self.registration(self.children(selected, "Registration"), row)
-            elif name == "industry" and type_name == "Company":
-                value = self.industry(self.children(selected, "IndustryClass"), row)
-            elif (type_name, name) in ONE_LINKS:
-                entity, foreign_key, target = ONE_LINKS[(type_name, name)]
-                value = self.one(entity, target, self.children(selected, target), row.c[foreign_key])
-            elif (type_name, name) in LINK_LISTS:
-                value = self.connection(LINK_LISTS[(type_name, name)], selected, type_name, row)
-            elif (
-                column in table.c
-                and selected.node.selection_set is None
-                and column not in {"search_vector", "deleted_at"}
-            ):
-                value = self.scalar(row.c[column])
-            else:
-                raise Unplannable(f"{type_name}.{name}")
-            pairs.append((selected.key, value))
+            if selected.name == "__typename":
+                pairs.append((selected.key, literal(type_name)))
+                continue
+            field = graphql_type.fields[selected.name]
+            plan = plan_of(field)
+            if plan is None:
+                raise Unplannable(f"{type_name}.{selected.name}")
+            pairs.append((selected.key, self.field(plan, type_name, field, selected, source)))
         return self.obj(pairs)
 
+    def field(self, plan: Plan, type_name: str, field: GraphQLField, selected: Selected, source: Any) -> Any:
+        if isinstance(plan, Column | Source) and selected.node.selection_set is not None:
+            raise Unplannable(f"{type_name}.{selected.name} has no fields")
+        if isinstance(plan, Column):
+            return self.scalar(source.c[plan.name or python_name(field)])
+        if isinstance(plan, Source):
+            return self.scalar(source)
+        if isinstance(plan, Constant):
+            return literal(plan.value)
+        if isinstance(plan, Value):
+            return plan.sql(source)
+        if isinstance(plan, GlobalId):
+            return func.upl_global_id(literal(type_name), source.c.id)
+        if isinstance(plan, Embedded):
+            return self.embedded(plan, field, selected, source)
+        if isinstance(plan, One):
+            target = named_type(field.type)
+            return self.one(plan, target, self.children(selected, target), source.c[plan.key])
+        if isinstance(plan, Many):
+            return self.connection(plan, field, selected, source if plan.link is not None else None)
+        if isinstance(plan, Lookup):
+            return self.single(plan, selected)
+        if isinstance(plan, NodeById):
+            return self.node_by_id(selected)
+        if isinstance(plan, Computed):
+            return plan.sql(self, selected, source)
+        raise Unplannable(f"{type_name}.{selected.name}")
+
     def scalar(self, column: Any) -> ColumnElement[Any]:
+        """A value printed exactly as the Python path prints it."""
         if isinstance(column.type, DateTime):
             return func.upl_iso_berlin(column)
         if isinstance(column.type, Date):
@@ -323,93 +243,24 @@ class Planner:
             return cast(column, Text)
         return column
 
-    def simple(
-        self, type_name: str, selections: list[Selected], values: dict[str, ColumnElement[Any]]
-    ) -> ColumnElement[Any]:
-        pairs: list[tuple[str, ColumnElement[Any]]] = []
-        for selected in selections:
-            if selected.name == "__typename":
-                pairs.append((selected.key, literal(type_name)))
-            elif selected.name in values:
-                pairs.append((selected.key, values[selected.name]))
-            else:
-                raise Unplannable(f"{type_name}.{selected.name}")
-        return self.obj(pairs)
+    def embedded(self, plan: Embedded, field: GraphQLField, selected: Selected, source: Any) -> ColumnElement[Any]:
+        inner_type = named_type(field.type)
+        inner = source if plan.column is None else source.c[plan.column]
+        return self.present_object(inner_type, self.children(selected, inner_type), inner)
 
-    def address(self, selections: list[Selected], row: Any) -> ColumnElement[Any]:
-        values: dict[str, ColumnElement[Any]] = {
-            "street": row.c.street,
-            "postalCode": row.c.postal_code,
-            "city": row.c.city,
-        }
-        for selected in selections:
-            if selected.name == "ortsteil":
-                ortsteil = self.simple(
-                    "Ortsteil",
-                    self.children(selected, "Ortsteil"),
-                    {"key": row.c.ortsteil_key, "name": case(ORTSTEIL_NAMES, value=row.c.ortsteil_key)},
-                )
-                values["ortsteil"] = case((row.c.ortsteil_key.is_(None), null()), else_=ortsteil)
-            elif selected.name == "location":
-                point = self.simple(
-                    "GeoPoint",
-                    self.children(selected, "GeoPoint"),
-                    {"latitude": row.c.latitude, "longitude": row.c.longitude},
-                )
-                values["location"] = case(
-                    (or_(row.c.latitude.is_(None), row.c.longitude.is_(None)), null()), else_=point
-                )
-        empty = and_(row.c.street.is_(None), row.c.postal_code.is_(None), row.c.ortsteil_key.is_(None))
-        return case((empty, null()), else_=self.simple("Address", selections, values))
+    def present_object(self, type_name: str, selections: list[Selected], source: Any) -> ColumnElement[Any]:
+        """The object, or null where its type's `presence` says it is absent."""
+        value = self.object(type_name, selections, source)
+        presence: Presence | None = getattr(origin_of(self.schema, type_name), "presence", None)
+        return value if presence is None else case((presence.absent_sql(source), null()), else_=value)
 
-    def money(self, selections: list[Selected], column: Any) -> ColumnElement[Any]:
-        money = self.simple("Money", selections, {"amount": cast(column, Text), "currency": literal("EUR")})
-        return case((column.is_(None), null()), else_=money)
-
-    def registration(self, selections: list[Selected], row: Any) -> ColumnElement[Any]:
-        values = {
-            "required": row.c.registration_required,
-            "url": row.c.registration_url,
-            "deadline": func.upl_iso_berlin(row.c.registration_deadline),
-            "capacity": row.c.capacity,
-        }
-        return self.simple("Registration", selections, values)
-
-    def venue(self, selections: list[Selected], row: Any) -> ColumnElement[Any]:
-        values: dict[str, ColumnElement[Any]] = {"name": row.c.venue_name, "onlineUrl": row.c.online_url}
-        for selected in selections:
-            if selected.name == "address":
-                own = self.address(self.children(selected, "Address"), row)
-                space = self.alias(space_data.SPACE.table, "v")
-                visible = ClauseAdapter(space).traverse(space_data.SPACE.visible(self.ctx))
-                of_space = (
-                    select(self.address(self.children(selected, "Address"), space))
-                    .select_from(space)
-                    .where(space.c.id == row.c.venue_space_id, visible)
-                    .scalar_subquery()
-                )
-                no_own = and_(row.c.street.is_(None), row.c.postal_code.is_(None), row.c.ortsteil_key.is_(None))
-                values["address"] = case((and_(no_own, row.c.venue_space_id.is_not(None)), of_space), else_=own)
-            elif selected.name == "space":
-                values["space"] = self.one(
-                    space_data.SPACE, "Space", self.children(selected, "Space"), row.c.venue_space_id
-                )
-        return self.simple("Venue", selections, values)
-
-    def industry(self, selections: list[Selected], row: Any) -> ColumnElement[Any]:
-        table = self.alias(industries, "i")
-        json = self.simple(
-            "IndustryClass", selections, {"code": table.c.code, "title": table.c.title, "section": table.c.section}
-        )
-        return select(json).select_from(table).where(table.c.code == row.c.industry_code).scalar_subquery()
-
-    def one(self, entity: Entity, type_name: str, selections: list[Selected], key: Any) -> ColumnElement[Any]:
-        table = self.alias(entity.table, "o")
-        visible = ClauseAdapter(table).traverse(entity.visible(self.ctx))
+    def one(self, plan: One, type_name: str, selections: list[Selected], key: Any) -> ColumnElement[Any]:
+        table = self.alias(plan.entity.table, "o")
+        visible = ClauseAdapter(table).traverse(plan.entity.visible(self.ctx))
         return (
-            select(self.node(type_name, selections, table))
+            select(self.object(type_name, selections, table))
             .select_from(table)
-            .where(table.c.id == key, visible)
+            .where(table.c[plan.target_column] == key, visible)
             .scalar_subquery()
         )
 
@@ -421,16 +272,15 @@ class Planner:
         names = {to_graphql(f.name): f.name for f in fields(cls)}
         return cls(**{names[key]: item for key, item in value.items()})
 
-    def connection(
-        self, listing: Listing, selected: Selected, parent_type: str, parent: Any | None
-    ) -> ColumnElement[Any]:
-        args = self.arguments(parent_type, selected)
+    def connection(self, plan: Many, field: GraphQLField, selected: Selected, parent: Any | None) -> ColumnElement[Any]:
+        listing, link = plan.listing, plan.link
+        args = self.arguments(field, selected)
         if args.get("last") is not None or args.get("before") is not None:
             raise Unplannable("backward page")
         try:
             query = listing.build(
-                self.to_input(listing.filter_type, args.get("filter")),
-                self.to_input(listing.order_type, args.get("orderBy")),
+                self.to_input(listing.filter, args.get("filter")),
+                self.to_input(listing.order, args.get("orderBy")),
                 args.get("first"),
                 args.get("after"),
                 None,
@@ -439,7 +289,7 @@ class Planner:
             values = decode_cursor(query.ordering, query.page.cursor) if query.page.cursor else None
         except UserInputError as exc:
             raise Unplannable(str(exc)) from exc
-        entity, link = listing.entity, listing.link
+        entity = listing.entity
         if link is not None:
             query = link.adapt(query)
         expressions = query.ordering.expressions()
@@ -467,21 +317,24 @@ class Planner:
         limit = query.page.limit
         kept = rows.c._rn <= limit
         cursor = self.cursor(query, rows)
+        connection_type = named_type(field.type)
+        node_type = type_name_of(listing.node)
         pairs: list[tuple[str, ColumnElement[Any]]] = []
-        for part in self.children(selected, self.connection_type(parent_type, selected)):
+        for part in self.children(selected, connection_type):
             if part.name == "__typename":
-                value: ColumnElement[Any] = literal(self.connection_type(parent_type, selected))
+                value: ColumnElement[Any] = literal(connection_type)
             elif part.name == "totalCount":
                 counted = select(func.count()).select_from(link.source if link is not None else entity.table)
                 counted = counted.where(*conditions)
                 value = (counted.correlate(parent) if parent is not None else counted).scalar_subquery()
             elif part.name == "edges":
-                edge = self.edge(listing, part, rows, cursor)
+                edge_type = named_type(self.field_of(connection_type, "edges").type)
+                edge = self.edge(edge_type, node_type, part, rows, cursor)
                 value = func.coalesce(
                     func.json_agg(aggregate_order_by(edge, rows.c._rn)).filter(kept), literal_column("'[]'::json")
                 )
             elif part.name == "nodes":
-                item = self.node(listing.node_type, self.children(part, listing.node_type), rows)
+                item = self.object(node_type, self.children(part, node_type), rows)
                 value = func.coalesce(
                     func.json_agg(aggregate_order_by(item, rows.c._rn)).filter(kept), literal_column("'[]'::json")
                 )
@@ -504,31 +357,36 @@ class Planner:
         # HAVING makes this an aggregate query: exactly one row, also for an empty page
         return select(self.obj(pairs)).select_from(rows).having(true()).scalar_subquery()
 
-    def connection_type(self, parent_type: str, selected: Selected) -> str:
-        parent = self.schema.get_type(parent_type)
-        assert isinstance(parent, GraphQLObjectType)
-        named = parent.fields[selected.name].type
-        while hasattr(named, "of_type"):
-            named = named.of_type
-        return str(named.name)
+    def simple(
+        self, type_name: str, selections: list[Selected], values: dict[str, ColumnElement[Any]]
+    ) -> ColumnElement[Any]:
+        pairs: list[tuple[str, ColumnElement[Any]]] = []
+        for selected in selections:
+            if selected.name == "__typename":
+                pairs.append((selected.key, literal(type_name)))
+            elif selected.name in values:
+                pairs.append((selected.key, values[selected.name]))
+            else:
+                raise Unplannable(f"{type_name}.{selected.name}")
+        return self.obj(pairs)
 
-    def edge(self, listing: Listing, selected: Selected, rows: Any, cursor: ColumnElement[Any]) -> ColumnElement[Any]:
-        edge_type = "Edge"
-        values: dict[str, ColumnElement[Any]] = {"cursor": cursor}
+    def edge(
+        self, edge_type: str, node_type: str, selected: Selected, rows: Any, cursor: ColumnElement[Any]
+    ) -> ColumnElement[Any]:
         pairs = []
         for part in self.children(selected, edge_type):
             if part.name == "node":
-                value = self.node(listing.node_type, self.children(part, listing.node_type), rows)
+                value = self.object(node_type, self.children(part, node_type), rows)
             elif part.name == "cursor":
-                value = values["cursor"]
-            elif part.name == "role" and listing.membership:
-                value = rows.c.membership_role
-            elif part.name == "memberSince" and listing.membership:
-                value = func.to_char(rows.c.member_since, "YYYY-MM-DD")
+                value = cursor
             elif part.name == "__typename":
                 raise Unplannable("edge __typename")
             else:
-                raise Unplannable(f"edge field {part.name}")
+                field = self.field_of(edge_type, part.name)
+                plan = plan_of(field)
+                if plan is None:
+                    raise Unplannable(f"edge field {part.name}")
+                value = self.field(plan, edge_type, field, part, rows)
             pairs.append((part.key, value))
         return self.obj(pairs)
 
@@ -553,35 +411,23 @@ class Planner:
     # --- the operation ----------------------------------------------------------------------
 
     def root(self, operation: OperationDefinitionNode) -> Select[Any]:
-        pairs: list[tuple[str, ColumnElement[Any]]] = []
-        for selected in self.collect(operation.selection_set, "Query"):
-            if selected.name == "__typename":
-                value: ColumnElement[Any] = literal("Query")
-            elif selected.name in ROOT_LISTS:
-                value = self.connection(ROOT_LISTS[selected.name], selected, "Query", None)
-            elif selected.name in ROOT_ONE:
-                value = self.single(selected)
-            elif selected.name == "node":
-                value = self.node_by_id(selected)
-            else:
-                raise Unplannable(f"Query.{selected.name}")
-            pairs.append((selected.key, value))
-        return select(cast(self.obj(pairs), Text))
+        return select(cast(self.object("Query", self.collect(operation.selection_set, "Query"), None), Text))
 
     def node_by_id(self, selected: Selected) -> ColumnElement[Any]:
         """`node(id:)`: the ID names the type, so the selection is planned for that type."""
-        global_id = self.arguments("Query", selected).get("id")
+        global_id = self.arguments(self.field_of("Query", "node"), selected).get("id")
         try:
             type_name, pk = decode_id(global_id or "")
         except UserInputError as exc:
             raise Unplannable(str(exc)) from exc
-        if type_name not in ENTITIES:
+        entity = getattr(origin_of(self.schema, type_name), "source", None)
+        if not isinstance(entity, Entity):
             raise Unplannable(f"node of type {type_name}")
-        return self.lookup(ENTITIES[type_name], type_name, selected, lambda table: table.c.id == pk)
+        return self.lookup(entity, type_name, selected, lambda table: table.c.id == pk)
 
-    def single(self, selected: Selected) -> ColumnElement[Any]:
-        entity, type_name = ROOT_ONE[selected.name]
-        args = self.arguments("Query", selected)
+    def single(self, plan: Lookup, selected: Selected) -> ColumnElement[Any]:
+        entity, type_name = plan.listing.entity, type_name_of(plan.listing.node)
+        args = self.arguments(self.field_of("Query", selected.name), selected)
         global_id, slug = args.get("id"), args.get("slug")
         if (global_id is None) == (slug is None):
             raise Unplannable("needs exactly one of id and slug")
@@ -599,11 +445,37 @@ class Planner:
         table = self.alias(entity.table, "r")
         visible = ClauseAdapter(table).traverse(entity.visible(self.ctx))
         return (
-            select(self.node(type_name, self.children(selected, type_name), table))
+            select(self.object(type_name, self.children(selected, type_name), table))
             .select_from(table)
             .where(key(table), visible)
             .scalar_subquery()
         )
+
+    def field_of(self, type_name: str, name: str) -> GraphQLField:
+        graphql_type = self.schema.get_type(type_name)
+        assert isinstance(graphql_type, GraphQLObjectType)
+        return graphql_type.fields[name]
+
+
+def named_type(graphql_type: Any) -> str:
+    while hasattr(graphql_type, "of_type"):
+        graphql_type = graphql_type.of_type
+    return str(graphql_type.name)
+
+
+def python_name(field: GraphQLField) -> str:
+    return str(field.extensions["strawberry-definition"].python_name)
+
+
+def origin_of(schema: GraphQLSchema, type_name: str) -> Any:
+    """The Python class a GraphQL type was declared as (its `source` entity, its `presence`)."""
+    graphql_type = schema.get_type(type_name)
+    definition = (graphql_type.extensions or {}).get("strawberry-definition") if graphql_type is not None else None
+    return getattr(definition, "origin", None)
+
+
+def type_name_of(cls: type) -> str:
+    return str(cls.__strawberry_definition__.name)  # type: ignore[attr-defined]
 
 
 def to_graphql(name: str) -> str:

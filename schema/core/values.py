@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import ClassVar
 
 import strawberry
+from sqlalchemy import case
 
 from db.enums import (
     EmployeeRange,
@@ -23,8 +24,9 @@ from db.enums import (
 )
 from db.enums import Ortsteil as OrtsteilKey
 from resolvers.pagination import Direction
-from schema.core.ids import encode_id
+from schema.core.fields import FromRow, column, constant, embedded, expression, source
 from schema.core.nodes import Node
+from schema.core.plans import Presence
 
 
 def expose(enum: type[Enum], description: str, name: str | None = None, **values: str) -> None:
@@ -138,82 +140,57 @@ expose(Direction, "Sort direction.", name="OrderDirection", ASC="Ascending (A–
 
 
 @strawberry.federation.type(shareable=True, description="An amount of money.")
-class Money:
-    amount: Decimal = strawberry.field(description="The amount, exact to the cent.")
-    currency: str = strawberry.field(default="EUR", description="ISO 4217 currency code; always EUR here.")
+class Money(FromRow):
+    """Made of one numeric column (`embedded(column=...)`); null when the column is."""
 
-    @staticmethod
-    def of(amount: Decimal | None) -> Money | None:
-        return None if amount is None else Money(amount=amount)
+    presence: ClassVar[Presence] = Presence()
+    amount: Decimal = source("The amount, exact to the cent.")
+    currency: str = constant("ISO 4217 currency code; always EUR here.", "EUR")
+
+
+ORTSTEIL_NAMES = {member.name: member.value for member in OrtsteilKey}
 
 
 @strawberry.federation.type(shareable=True, description="One of Lichtenberg's ten Ortsteile (localities).")
-class Ortsteil:
-    key: OrtsteilKey = strawberry.field(description="The Ortsteil as an enum value, for filters.")
-    name: str = strawberry.field(description="Its name as written, e.g. Alt-Hohenschönhausen.")
-
-    @staticmethod
-    def of(key: str | None) -> Ortsteil | None:
-        if key is None:
-            return None
-        member = OrtsteilKey[key]
-        return Ortsteil(key=member, name=member.value)
+class Ortsteil(FromRow):
+    presence: ClassVar[Presence] = Presence(any_of=("ortsteil_key",))
+    key: OrtsteilKey = column("The Ortsteil as an enum value, for filters.", "ortsteil_key", OrtsteilKey.__getitem__)
+    name: str = expression(
+        "Its name as written, e.g. Alt-Hohenschönhausen.",
+        sql=lambda row: case(ORTSTEIL_NAMES, value=row.c.ortsteil_key),
+        python=lambda row: OrtsteilKey[row.ortsteil_key].value,
+    )
 
 
 @strawberry.federation.type(shareable=True, description="A point in WGS 84.")
-class GeoPoint:
-    latitude: float = strawberry.field(description="Latitude in degrees (WGS 84).")
-    longitude: float = strawberry.field(description="Longitude in degrees (WGS 84).")
+class GeoPoint(FromRow):
+    presence: ClassVar[Presence] = Presence(all_of=("latitude", "longitude"))
+    latitude: float = column("Latitude in degrees (WGS 84).")
+    longitude: float = column("Longitude in degrees (WGS 84).")
 
 
 @strawberry.federation.type(shareable=True, description="A postal address in (or near) Lichtenberg.")
-class Address:
-    street: str | None = strawberry.field(description="Street and house number.")
-    postal_code: str | None = strawberry.field(description="Five-digit German postal code.")
-    city: str | None = strawberry.field(description="City; Berlin for addresses in the district.")
-    ortsteil: Ortsteil | None = strawberry.field(
-        description="The Ortsteil, stored explicitly (a postal code can span several)."
-    )
-    location: GeoPoint | None = strawberry.field(description="Where it is on a map, when known.")
+class Address(FromRow):
+    """The address columns of the row it is embedded in (companies, spaces, events)."""
 
-    @staticmethod
-    def of(row: Any) -> Address | None:
-        if row.street is None and row.postal_code is None and row.ortsteil_key is None:
-            return None
-        location = None
-        if row.latitude is not None and row.longitude is not None:
-            location = GeoPoint(latitude=row.latitude, longitude=row.longitude)
-        return Address(
-            street=row.street,
-            postal_code=row.postal_code,
-            city=row.city,
-            ortsteil=Ortsteil.of(row.ortsteil_key),
-            location=location,
-        )
+    presence: ClassVar[Presence] = Presence(any_of=("street", "postal_code", "ortsteil_key"))
+    street: str | None = column("Street and house number.")
+    postal_code: str | None = column("Five-digit German postal code.")
+    city: str | None = column("City; Berlin for addresses in the district.")
+    ortsteil: Ortsteil | None = embedded("The Ortsteil, stored explicitly (a postal code can span several).")
+    location: GeoPoint | None = embedded("Where it is on a map, when known.")
 
 
 @strawberry.type(
     description="A contact person. Name, e-mail and phone are personal data: without recorded publication "
     "consent only staff see the contact (also through `node(id:)`)."
 )
-class ContactPerson(Node):
-    name: str = strawberry.field(description="Full name (personal data).")
-    role: str | None = strawberry.field(description="Function, e.g. managing director or press contact.")
-    email: str | None = strawberry.field(description="E-mail address (personal data).")
-    phone: str | None = strawberry.field(description="Phone number (personal data).")
-    publication_consent: bool = strawberry.field(
-        description="True when the person's consent to publication is on record: only then may outsiders see them."
+class ContactPerson(FromRow, Node):
+    name: str = column("Full name (personal data).")
+    role: str | None = column("Function, e.g. managing director or press contact.")
+    email: str | None = column("E-mail address (personal data).")
+    phone: str | None = column("Phone number (personal data).")
+    publication_consent: bool = column(
+        "True when the person's consent to publication is on record: only then may outsiders see them."
     )
-    version: int
-
-    @staticmethod
-    def from_row(row: Any) -> ContactPerson:
-        return ContactPerson(
-            id=strawberry.ID(encode_id("ContactPerson", row.id)),
-            name=row.name,
-            role=row.role,
-            email=row.email,
-            phone=row.phone,
-            publication_consent=row.publication_consent,
-            version=row.version,
-        )
+    version: int = column("Grows with every change; send it back with an update to detect conflicting edits.")

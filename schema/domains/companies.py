@@ -17,13 +17,14 @@ from resolvers.base import list_query
 from resolvers.contacts import load_contacts
 from resolvers.pagination import Direction, page_args
 from schema.core import jsonld
-from schema.core.connections import Connection, root_connection
-from schema.core.context import InfoT, berlin_time, to_filter
+from schema.core.context import InfoT, to_filter
 from schema.core.domain import Domain, NodeType
 from schema.core.editing import AddressInput, standard_mutations
-from schema.core.ids import decode_optional, encode_id
-from schema.core.nodes import ENTITY_KEYS, Node, Referable, find_one
+from schema.core.fields import FromRow, column, embedded, lookup, many, one
+from schema.core.ids import decode_optional
+from schema.core.nodes import ENTITY_KEYS, Node, Referable
 from schema.core.permissions import PersonalData
+from schema.core.plans import Listing
 from schema.core.values import Address, ContactPerson
 from schema.domains.contacts import ContactMutations
 
@@ -31,57 +32,38 @@ NOT_A_BUSINESS = frozenset({LegalForm.EV, LegalForm.PUBLIC_BODY})
 
 
 @strawberry.type(description="A class of the German classification of economic activities (WZ 2008).")
-class IndustryClass:
-    code: str = strawberry.field(description='The class code, e.g. "62.01".')
-    title: str = strawberry.field(description="The class's title in the official German wording.")
-    section: str = strawberry.field(description="The section letter (A-U).")
-
-    @staticmethod
-    def of(row: Any) -> IndustryClass:
-        return IndustryClass(code=row.code, title=row.title, section=row.section)
+class IndustryClass(FromRow):
+    code: str = column('The class code, e.g. "62.01".')
+    title: str = column("The class's title in the official German wording.")
+    section: str = column("The section letter (A-U).")
 
 
 @strawberry.federation.type(keys=ENTITY_KEYS, description="A company (or other organisation) in Lichtenberg.")
-class Company(Referable, Node):
+class Company(FromRow, Referable, Node):
     source = data.COMPANY
     pk: strawberry.Private[int]
-    industry_code: strawberry.Private[str | None]
-    slug: str
-    name: str = strawberry.field(description="The company's name as it appears in the portal.")
-    legal_form: LegalForm = strawberry.field(description="Its legal form.")
-    description: str | None = strawberry.field(description="What the company does, in its own words.")
-    address: Address | None = strawberry.field(description="Where the company is.")
-    website: str | None = strawberry.field(description="The company's website (http or https).")
-    email: str | None = strawberry.field(description="Functional e-mail address of the company.")
-    phone: str | None = strawberry.field(description="The company's public phone number.")
-    employee_range: EmployeeRange | None = strawberry.field(description="Number of employees, as an EU SME class.")
-    founded_year: int | None = strawberry.field(description="The year it was founded.")
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    version: int = strawberry.field(description="Grows with every change; an update names the version it read.")
-    published: bool = strawberry.field(description="False: only staff see it.")
-
-    @classmethod
-    def from_row(cls, row: Any) -> Company:
-        return cls(
-            id=strawberry.ID(encode_id("Company", row.id)),
-            pk=row.id,
-            industry_code=row.industry_code,
-            slug=row.slug,
-            name=row.name,
-            legal_form=row.legal_form,
-            description=row.description,
-            address=Address.of(row),
-            website=row.website,
-            email=row.email,
-            phone=row.phone,
-            employee_range=row.employee_range,
-            founded_year=row.founded_year,
-            created_at=berlin_time(row.created_at),  # type: ignore[arg-type]
-            updated_at=berlin_time(row.updated_at),  # type: ignore[arg-type]
-            version=row.version,
-            published=row.published,
-        )
+    row: strawberry.Private[Any]
+    slug: str = column("Readable unique key, used in the portal's URLs.")
+    name: str = column("The company's name as it appears in the portal.")
+    legal_form: LegalForm = column("Its legal form.")
+    description: str | None = column("What the company does, in its own words.")
+    address: Address | None = embedded("Where the company is.")
+    website: str | None = column("The company's website (http or https).")
+    email: str | None = column("Functional e-mail address of the company.")
+    phone: str | None = column("The company's public phone number.")
+    employee_range: EmployeeRange | None = column("Number of employees, as an EU SME class.")
+    founded_year: int | None = column("The year it was founded.")
+    created_at: dt.datetime = column("When the record was created (Europe/Berlin).")
+    updated_at: dt.datetime = column("When the record was last changed (Europe/Berlin).")
+    version: int = column("Grows with every change; an update names the version it read.")
+    published: bool = column("False: only staff see it.")
+    industry: IndustryClass | None = one(
+        data.INDUSTRY,
+        IndustryClass,
+        "industry_code",
+        target_column="code",
+        description="Primary industry (WZ 2008 class).",
+    )
 
     @strawberry.field(description="schema.org JSON-LD (Organization or LocalBusiness) for partner pages.")
     def json_ld(self) -> JSON:
@@ -98,13 +80,6 @@ class Company(Referable, Node):
             foundingDate=str(self.founded_year) if self.founded_year else None,
             identifier=self.id,
         )
-
-    @strawberry.field(description="Primary industry (WZ 2008 class).")
-    async def industry(self, info: InfoT) -> IndustryClass | None:
-        if self.industry_code is None:
-            return None
-        row = await data.load_industry(info.context, self.industry_code)
-        return None if row is None else IndustryClass.of(row)
 
     @strawberry.field(
         description="Contact persons. Without recorded publication consent only staff see them.",
@@ -170,29 +145,18 @@ def company_list(
     )
 
 
+COMPANIES = Listing(data.COMPANY, Company, CompanyFilter, CompanyOrder, company_list)
+"""Companies as every list of them offers them (the root list, network members, project partners)."""
+
+
 @strawberry.type
 class CompanyQuery:
-    @strawberry.field(description="A company by global ID or by slug.")
-    async def company(self, info: InfoT, id: strawberry.ID | None = None, slug: str | None = None) -> Company | None:
-        return await find_one(info.context, data.COMPANY, id, slug, Company.from_row)
-
-    @strawberry.field(description="Companies, filtered and ordered, as a Relay connection.")
-    async def companies(
-        self,
-        info: InfoT,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: CompanyFilter | None = None,
-        order_by: CompanyOrder | None = None,
-    ) -> Connection[Company]:
-        query = company_list(filter, order_by, first, after, last, before)
-        return await root_connection(info.context, data.COMPANY, query, Company.from_row)
+    company = lookup(COMPANIES, description="A company by global ID or by slug.")
+    companies = many(COMPANIES, description="Companies, filtered and ordered, as a Relay connection.")
 
     @strawberry.field(description="The WZ 2008 classes that published companies are in.")
     async def industries(self, info: InfoT) -> list[IndustryClass]:
-        return [IndustryClass.of(r) for r in await info.context.fetch_all(data.industries_in_use(info.context))]
+        return [IndustryClass.from_row(r) for r in await info.context.fetch_all(data.industries_in_use(info.context))]
 
 
 @strawberry.input(description="A new company; `slug` is made from the name unless given.")

@@ -8,25 +8,28 @@ from typing import Any
 from urllib.parse import urlencode
 
 import strawberry
+from sqlalchemy import and_, case, select
+from sqlalchemy.sql.util import ClauseAdapter
 from strawberry.scalars import JSON
 
 from db.enums import EventKind, EventStatus
 from db.enums import Ortsteil as OrtsteilKey
 from resolvers import events as data
-from resolvers.base import Entity, Link, list_query, load_by_id
+from resolvers.base import Link, list_query, load_by_id
 from resolvers.companies import COMPANY
 from resolvers.networks import NETWORK
 from resolvers.pagination import Direction, page_args
 from resolvers.projects import PROJECT
 from resolvers.spaces import SPACE
 from schema.core import jsonld
-from schema.core.connections import Connection, linked_connection, root_connection
-from schema.core.context import InfoT, berlin_time, to_filter
+from schema.core.context import InfoT, to_filter
 from schema.core.domain import Domain, Extension, NodeType
 from schema.core.editing import AddressInput, standard_mutations
-from schema.core.ids import decode_optional, encode_id
-from schema.core.nodes import ENTITY_KEYS, Node, Referable, find_one
+from schema.core.fields import FromRow, build, column, computed, embedded, lookup, many, one
+from schema.core.ids import decode_optional
+from schema.core.nodes import ENTITY_KEYS, Node, Referable
 from schema.core.permissions import FOR_NEWSLETTER
+from schema.core.plans import Listing
 from schema.core.values import Address
 from schema.domains.companies import Company
 from schema.domains.networks import Network
@@ -34,86 +37,66 @@ from schema.domains.projects import Project
 from schema.domains.spaces import Space
 
 
-async def _load(info: InfoT, entity: Entity, pk: int | None, to_node: Any) -> Any | None:
-    if pk is None:
-        return None
-    row = await load_by_id(info.context, entity, pk)
-    return None if row is None else to_node(row)
-
-
 @strawberry.type(description="Registration for an event.")
-class Registration:
-    required: bool = strawberry.field(description="Whether participants must register.")
-    url: str | None = strawberry.field(description="Where to register.")
-    deadline: dt.datetime | None = strawberry.field(description="Registration closes at this time.")
-    capacity: int | None = strawberry.field(description="Places available; null: unlimited or unknown.")
+class Registration(FromRow):
+    required: bool = column("Whether participants must register.", "registration_required")
+    url: str | None = column("Where to register.", "registration_url")
+    deadline: dt.datetime | None = column("Registration closes at this time.", "registration_deadline")
+    capacity: int | None = column("Places available; null: unlimited or unknown.")
+
+
+def venue_address(planner: Any, selected: Any, row: Any) -> Any:
+    """SQL of `Venue.address`: the event's own address, else (with none) its space's."""
+    selections = planner.children(selected, "Address")
+    space = planner.alias(SPACE.table, "v")
+    visible = ClauseAdapter(space).traverse(SPACE.visible(planner.ctx))
+    of_space = (
+        select(planner.present_object("Address", selections, space))
+        .select_from(space)
+        .where(space.c.id == row.c.venue_space_id, visible)
+        .scalar_subquery()
+    )
+    none_of_its_own = Address.presence.absent_sql(row)
+    own = planner.present_object("Address", selections, row)
+    return case((and_(none_of_its_own, row.c.venue_space_id.is_not(None)), of_space), else_=own)
 
 
 @strawberry.type(description="Where an event takes place: a named place, a space of the portal, or online.")
-class Venue:
-    name: str | None = strawberry.field(description="The venue's name, e.g. a member company's hall.")
-    online_url: str | None = strawberry.field(description="Where to join online, for online and hybrid events.")
-    own_address: strawberry.Private[Address | None]
-    space_pk: strawberry.Private[int | None]
+class Venue(FromRow):
+    """The venue columns of the event's row."""
 
-    @strawberry.field(description="The venue's address; for a portal space, the space's address.")
+    row: strawberry.Private[Any]
+    name: str | None = column("The venue's name, e.g. a member company's hall.", "venue_name")
+    online_url: str | None = column("Where to join online, for online and hybrid events.")
+
+    @computed(venue_address, description="The venue's address; for a portal space, the space's address.")
     async def address(self, info: InfoT) -> Address | None:
-        result: Address | None = self.own_address
-        if result is None and self.space_pk is not None:
-            result = await _load(info, SPACE, self.space_pk, Address.of)
-        return result
+        own: Address | None = build(Address, self.row)
+        if own is not None or self.row.venue_space_id is None:
+            return own
+        space = await load_by_id(info.context, SPACE, self.row.venue_space_id)
+        return None if space is None else build(Address, space)
 
 
 @strawberry.federation.type(keys=ENTITY_KEYS, description="An event: a meeting, workshop, trade fair, award...")
-class Event(Referable, Node):
+class Event(FromRow, Referable, Node):
     source = data.EVENT
     pk: strawberry.Private[int]
-    host_pk: strawberry.Private[int | None]
-    network_pk: strawberry.Private[int | None]
-    project_pk: strawberry.Private[int | None]
-    slug: str
-    title: str = strawberry.field(description="The event's title.")
-    description: str | None = strawberry.field(description="What the event is about.")
-    kind: EventKind = strawberry.field(description="The event's format.")
-    status: EventStatus = strawberry.field(description="Whether it takes place as announced.")
-    starts_at: dt.datetime = strawberry.field(description="When it starts (Europe/Berlin).")
-    ends_at: dt.datetime | None = strawberry.field(description="When it ends; null: not announced.")
-    venue: Venue = strawberry.field(description="Where it takes place.")
-    registration: Registration = strawberry.field(description="Whether and how to register.")
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    version: int = strawberry.field(description="Grows with every change; an update names the version it read.")
-    published: bool = strawberry.field(description="False: only staff see it.")
-
-    @classmethod
-    def from_row(cls, row: Any) -> Event:
-        return cls(
-            id=strawberry.ID(encode_id("Event", row.id)),
-            pk=row.id,
-            host_pk=row.host_company_id,
-            network_pk=row.network_id,
-            project_pk=row.project_id,
-            slug=row.slug,
-            title=row.title,
-            description=row.description,
-            kind=row.kind,
-            status=row.status,
-            starts_at=berlin_time(row.starts_at),  # type: ignore[arg-type]
-            ends_at=berlin_time(row.ends_at),
-            venue=Venue(
-                name=row.venue_name, online_url=row.online_url, own_address=Address.of(row), space_pk=row.venue_space_id
-            ),
-            registration=Registration(
-                required=row.registration_required,
-                url=row.registration_url,
-                deadline=berlin_time(row.registration_deadline),
-                capacity=row.capacity,
-            ),
-            created_at=berlin_time(row.created_at),  # type: ignore[arg-type]
-            updated_at=berlin_time(row.updated_at),  # type: ignore[arg-type]
-            version=row.version,
-            published=row.published,
-        )
+    row: strawberry.Private[Any]
+    slug: str = column("Readable unique key, used in the portal's URLs.")
+    title: str = column("The event's title.")
+    description: str | None = column("What the event is about.")
+    kind: EventKind = column("The event's format.")
+    status: EventStatus = column("Whether it takes place as announced.")
+    starts_at: dt.datetime = column("When it starts (Europe/Berlin).")
+    ends_at: dt.datetime | None = column("When it ends; null: not announced.")
+    venue: Venue = embedded("Where it takes place.")
+    registration: Registration = embedded("Whether and how to register.")
+    created_at: dt.datetime = column("When the record was created (Europe/Berlin).")
+    updated_at: dt.datetime = column("When the record was last changed (Europe/Berlin).")
+    version: int = column("Grows with every change; an update names the version it read.")
+    published: bool = column("False: only staff see it.")
+    host = one(COMPANY, Company, "host_company_id", description="The company hosting the event.")
 
     @strawberry.field(description="An iCalendar file of this event (RFC 5545).")
     def ical_url(self, info: InfoT) -> str:
@@ -162,11 +145,6 @@ class Event(Referable, Node):
                 "identifier": self.id,
             }
         )
-
-    @strawberry.field(description="The company hosting the event.")
-    async def host(self, info: InfoT) -> Company | None:
-        result: Company | None = await _load(info, COMPANY, self.host_pk, Company.from_row)
-        return result
 
 
 @strawberry.input(description="Filters for events; all given conditions must hold.")
@@ -240,25 +218,15 @@ class NetworkCalendar:
         return feed_url(info, network=self.slug)
 
 
+EVENTS = Listing(data.EVENT, Event, EventFilter, EventOrder, event_list)
+
+
 def events_of(link: Link, owner: str) -> type:
     """The `events` field the events domain contributes to `owner` (Company, Network, ...)."""
 
     @strawberry.type(name=f"{owner}Events")
     class EventsExtension:
-        @strawberry.field(description=f"Events of this {owner.lower()} ({link.name}).")
-        async def events(
-            self,
-            info: InfoT,
-            first: int | None = None,
-            after: str | None = None,
-            last: int | None = None,
-            before: str | None = None,
-            filter: EventFilter | None = None,
-            order_by: EventOrder | None = None,
-        ) -> Connection[Event]:
-            query = event_list(filter, order_by, first, after, last, before)
-            parent_pk: int = self.pk  # type: ignore[attr-defined]
-            return await linked_connection(info.context, link, parent_pk, query, Event.from_row)
+        events = many(EVENTS, link, description=f"Events of this {owner.lower()} ({link.name}).")
 
     return EventsExtension
 
@@ -267,51 +235,29 @@ def events_of(link: Link, owner: str) -> type:
 class EventNetwork:
     """Contributed to `Event` when the networks domain is composed too."""
 
-    @strawberry.field(description="The network organising the event.")
-    async def network(self: Event, info: InfoT) -> Network | None:
-        result: Network | None = await _load(info, NETWORK, self.network_pk, Network.from_row)
-        return result
+    network = one(NETWORK, Network, "network_id", description="The network organising the event.")
 
 
 @strawberry.type
 class EventProject:
     """Contributed to `Event` when the projects domain is composed too."""
 
-    @strawberry.field(description="The project the event belongs to.")
-    async def project(self: Event, info: InfoT) -> Project | None:
-        result: Project | None = await _load(info, PROJECT, self.project_pk, Project.from_row)
-        return result
+    project = one(PROJECT, Project, "project_id", description="The project the event belongs to.")
 
 
 @strawberry.type
 class VenueSpace:
     """Contributed to `Venue` when the spaces domain is composed too."""
 
-    @strawberry.field(description="The portal space the event is held in, if any.")
-    async def space(self: Venue, info: InfoT) -> Space | None:
-        result: Space | None = await _load(info, SPACE, self.space_pk, Space.from_row)
-        return result
+    space = one(SPACE, Space, "venue_space_id", description="The portal space the event is held in, if any.")
 
 
 @strawberry.type
 class EventQuery:
-    @strawberry.field(description="An event by global ID or by slug.", directives=FOR_NEWSLETTER)
-    async def event(self, info: InfoT, id: strawberry.ID | None = None, slug: str | None = None) -> Event | None:
-        return await find_one(info.context, data.EVENT, id, slug, Event.from_row)
-
-    @strawberry.field(description="Events, filtered and ordered (by start time by default).", directives=FOR_NEWSLETTER)
-    async def events(
-        self,
-        info: InfoT,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: EventFilter | None = None,
-        order_by: EventOrder | None = None,
-    ) -> Connection[Event]:
-        query = event_list(filter, order_by, first, after, last, before)
-        return await root_connection(info.context, data.EVENT, query, Event.from_row)
+    event = lookup(EVENTS, description="An event by global ID or by slug.", directives=FOR_NEWSLETTER)
+    events = many(
+        EVENTS, description="Events, filtered and ordered (by start time by default).", directives=FOR_NEWSLETTER
+    )
 
 
 @strawberry.input(description="A new event; `slug` is made from the title unless given.")

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -14,63 +13,66 @@ from strawberry.tools import merge_types
 from db.enums import MembershipRole, NetworkKind
 from resolvers import networks as data
 from resolvers.base import (
-    count_linked,
     list_query,
     load_linked_edge,
-    load_linked_page,
 )
 from resolvers.contacts import load_contacts
 from resolvers.editing import Result, set_link
-from resolvers.pagination import Direction, Page, page_args
+from resolvers.pagination import Direction, page_args
 from schema.core import jsonld
-from schema.core.connections import Connection, ConnectionBase, PageInfo, root_connection
-from schema.core.context import InfoT, berlin_time, to_filter
+from schema.core.connections import ConnectionBase
+from schema.core.context import InfoT, to_filter
 from schema.core.domain import Domain, Extension, NodeType
 from schema.core.editing import UserError, link_ids, standard_mutations
+from schema.core.fields import FromRow, column, lookup, make_connection, many
 from schema.core.ids import encode_id
-from schema.core.nodes import ENTITY_KEYS, Node, Referable, find_one
+from schema.core.nodes import ENTITY_KEYS, Node, Referable
 from schema.core.permissions import STAFF_ONLY, PersonalData
+from schema.core.plans import Listing
 from schema.core.values import ContactPerson
-from schema.domains.companies import Company, CompanyFilter, CompanyOrder, company_list
+from schema.domains.companies import COMPANIES, Company
 
-T = TypeVar("T")
+
+@strawberry.type(description="A member company of a network.")
+class NetworkMemberEdge:
+    cursor: str
+    node: Company
+    role: MembershipRole = column("The company's role in the network.", "membership_role")
+    member_since: dt.date = column("Since when the company has been a member.", "member_since")
+
+
+@strawberry.type
+class NetworkMemberConnection(ConnectionBase):
+    edges: list[NetworkMemberEdge]
+
+    @strawberry.field
+    def nodes(self) -> list[Company]:
+        return [edge.node for edge in self.edges]
 
 
 @strawberry.federation.type(keys=ENTITY_KEYS, description="A business association, network or cluster of companies.")
-class Network(Referable, Node):
+class Network(FromRow, Referable, Node):
     source = data.NETWORK
     pk: strawberry.Private[int]
-    origin_project_pk: strawberry.Private[int | None]
-    slug: str
-    name: str = strawberry.field(description="The network's name.")
-    kind: NetworkKind = strawberry.field(description="What kind of business association it is.")
-    description: str | None = strawberry.field(description="What the network is and does.")
-    founded_on: dt.date | None = strawberry.field(description="The day it was founded.")
-    website: str | None = strawberry.field(description="The network's website.")
-    email: str | None = strawberry.field(description="The network's public (functional) e-mail address.")
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    version: int = strawberry.field(description="Grows with every change; an update names the version it read.")
-    published: bool = strawberry.field(description="False: only staff see it.")
-
-    @classmethod
-    def from_row(cls, row: Any) -> Network:
-        return cls(
-            id=strawberry.ID(encode_id("Network", row.id)),
-            pk=row.id,
-            origin_project_pk=row.origin_project_id,
-            slug=row.slug,
-            name=row.name,
-            kind=row.kind,
-            description=row.description,
-            founded_on=row.founded_on,
-            website=row.website,
-            email=row.email,
-            created_at=berlin_time(row.created_at),  # type: ignore[arg-type]
-            updated_at=berlin_time(row.updated_at),  # type: ignore[arg-type]
-            version=row.version,
-            published=row.published,
-        )
+    row: strawberry.Private[Any]
+    slug: str = column("Readable unique key, used in the portal's URLs.")
+    name: str = column("The network's name.")
+    kind: NetworkKind = column("What kind of business association it is.")
+    description: str | None = column("What the network is and does.")
+    founded_on: dt.date | None = column("The day it was founded.")
+    website: str | None = column("The network's website.")
+    email: str | None = column("The network's public (functional) e-mail address.")
+    created_at: dt.datetime = column("When the record was created (Europe/Berlin).")
+    updated_at: dt.datetime = column("When the record was last changed (Europe/Berlin).")
+    version: int = column("Grows with every change; an update names the version it read.")
+    published: bool = column("False: only staff see it.")
+    members = many(
+        COMPANIES,
+        data.NETWORK_MEMBERS,
+        description="Member companies; each edge carries the membership.",
+        connection=NetworkMemberConnection,
+        edge=NetworkMemberEdge,
+    )
 
     @strawberry.field(
         description="Contact persons. Without recorded publication consent only staff see them.",
@@ -92,57 +94,13 @@ class Network(Referable, Node):
             identifier=self.id,
         )
 
-    @strawberry.field(description="Member companies; each edge carries the membership.")
-    async def members(
-        self,
-        info: InfoT,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: CompanyFilter | None = None,
-        order_by: CompanyOrder | None = None,
-    ) -> NetworkMemberConnection:
-        query = company_list(filter, order_by, first, after, last, before)
-        page = await load_linked_page(info.context, data.NETWORK_MEMBERS, self.pk, query)
-        count = lambda: count_linked(info.context, data.NETWORK_MEMBERS, self.pk, query)  # noqa: E731
-        return membership_connection(NetworkMemberConnection, NetworkMemberEdge, page, Company.from_row, count)
-
-
-def membership_connection(
-    connection_type: type[T], edge_type: type, page: Page, to_node: Callable[[Any], Any], count: Callable[[], Any]
-) -> T:
-    """A connection whose edges carry the membership (role, since) besides the node."""
-    edges = [
-        edge_type(cursor=cursor, node=to_node(row), role=row.membership_role, member_since=row.member_since)
-        for row, cursor in zip(page.rows, page.cursors, strict=True)
-    ]
-    return connection_type(edges=edges, page_info=PageInfo.of(page), count_total=count)  # type: ignore[call-arg]
-
-
-@strawberry.type(description="A member company of a network.")
-class NetworkMemberEdge:
-    cursor: str
-    node: Company
-    role: MembershipRole = strawberry.field(description="The company's role in the network.")
-    member_since: dt.date = strawberry.field(description="Since when the company has been a member.")
-
-
-@strawberry.type
-class NetworkMemberConnection(ConnectionBase):
-    edges: list[NetworkMemberEdge]
-
-    @strawberry.field
-    def nodes(self) -> list[Company]:
-        return [edge.node for edge in self.edges]
-
 
 @strawberry.type(description="A network the company belongs to.")
 class CompanyNetworkEdge:
     cursor: str
     node: Network
-    role: MembershipRole = strawberry.field(description="The company's role in the network.")
-    member_since: dt.date = strawberry.field(description="Since when the company has been a member.")
+    role: MembershipRole = column("The company's role in the network.", "membership_role")
+    member_since: dt.date = column("Since when the company has been a member.", "member_since")
 
 
 @strawberry.type
@@ -194,46 +152,26 @@ def network_list(
     )
 
 
+NETWORKS = Listing(data.NETWORK, Network, NetworkFilter, NetworkOrder, network_list)
+
+
 @strawberry.type
 class CompanyNetworks:
     """Contributed to `Company` by the networks domain."""
 
-    @strawberry.field(description="Networks the company is a member of; edges carry the membership.")
-    async def networks(
-        self: Company,
-        info: InfoT,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: NetworkFilter | None = None,
-        order_by: NetworkOrder | None = None,
-    ) -> CompanyNetworkConnection:
-        query = network_list(filter, order_by, first, after, last, before)
-        page = await load_linked_page(info.context, data.COMPANY_NETWORKS, self.pk, query)
-        count = lambda: count_linked(info.context, data.COMPANY_NETWORKS, self.pk, query)  # noqa: E731
-        return membership_connection(CompanyNetworkConnection, CompanyNetworkEdge, page, Network.from_row, count)
+    networks = many(
+        NETWORKS,
+        data.COMPANY_NETWORKS,
+        description="Networks the company is a member of; edges carry the membership.",
+        connection=CompanyNetworkConnection,
+        edge=CompanyNetworkEdge,
+    )
 
 
 @strawberry.type
 class NetworkQuery:
-    @strawberry.field(description="A network by global ID or by slug.")
-    async def network(self, info: InfoT, id: strawberry.ID | None = None, slug: str | None = None) -> Network | None:
-        return await find_one(info.context, data.NETWORK, id, slug, Network.from_row)
-
-    @strawberry.field(description="Networks, filtered and ordered, as a Relay connection.")
-    async def networks(
-        self,
-        info: InfoT,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: NetworkFilter | None = None,
-        order_by: NetworkOrder | None = None,
-    ) -> Connection[Network]:
-        query = network_list(filter, order_by, first, after, last, before)
-        return await root_connection(info.context, data.NETWORK, query, Network.from_row)
+    network = lookup(NETWORKS, description="A network by global ID or by slug.")
+    networks = many(NETWORKS, description="Networks, filtered and ordered, as a Relay connection.")
 
 
 @strawberry.input(description="A new network; `slug` is made from the name unless given.")
@@ -305,7 +243,7 @@ class NetworkMemberPayload:
         if not self.added or self.network is None or self.company is None:
             return None
         page = await load_linked_edge(info.context, data.NETWORK_MEMBERS, self.network.pk, self.company.pk)
-        edges = membership_connection(NetworkMemberConnection, NetworkMemberEdge, page, Company.from_row, _none).edges
+        edges = make_connection(NetworkMemberConnection, NetworkMemberEdge, page, Company, _none).edges
         return edges[0] if edges else None
 
     @strawberry.field(description="`networkMemberAdd`: the new edge of `Company.networks`.")
@@ -313,8 +251,8 @@ class NetworkMemberPayload:
         if not self.added or self.network is None or self.company is None:
             return None
         page = await load_linked_edge(info.context, data.COMPANY_NETWORKS, self.company.pk, self.network.pk)
-        edges = membership_connection(CompanyNetworkConnection, CompanyNetworkEdge, page, Network.from_row, _none)
-        return edges.edges[0] if edges.edges else None
+        edges = make_connection(CompanyNetworkConnection, CompanyNetworkEdge, page, Network, _none).edges
+        return edges[0] if edges else None
 
     @staticmethod
     def of(result: Result, added: bool) -> NetworkMemberPayload:

@@ -12,71 +12,52 @@ from strawberry.tools import merge_types
 
 from db.enums import ProjectStatus
 from resolvers import projects as data
-from resolvers.base import list_query, load_by_id, load_linked_edge
+from resolvers.base import list_query, load_linked_edge
 from resolvers.contacts import load_contacts
 from resolvers.editing import Result, set_link
 from resolvers.pagination import Direction, page_args
-from schema.core.connections import Connection, Edge, linked_connection, root_connection
-from schema.core.context import InfoT, berlin_time, to_filter
+from schema.core.connections import Edge
+from schema.core.context import InfoT, to_filter
 from schema.core.domain import Domain, Extension, NodeType
 from schema.core.editing import UserError, link_ids, standard_mutations
+from schema.core.fields import FromRow, column, embedded, lookup, many, one
 from schema.core.ids import decode_optional, encode_id
-from schema.core.nodes import ENTITY_KEYS, Node, Referable, find_one
+from schema.core.nodes import ENTITY_KEYS, Node, Referable
 from schema.core.permissions import STAFF_ONLY, PersonalData
+from schema.core.plans import Listing
 from schema.core.values import ContactPerson, Money
-from schema.domains.companies import Company, CompanyFilter, CompanyOrder, company_list
-from schema.domains.networks import Network, NetworkFilter, NetworkOrder, network_list
+from schema.domains.companies import COMPANIES, Company
+from schema.domains.networks import NETWORKS, Network
 
 
 @strawberry.type(description="A funding programme, e.g. GRW or EFRE.")
-class FundingProgram:
-    code: str = strawberry.field(description="Short code, e.g. GRW or EFRE.")
-    name: str = strawberry.field(description="The programme's full name.")
-
-    @staticmethod
-    def of(row: Any) -> FundingProgram:
-        return FundingProgram(code=row.code, name=row.name)
+class FundingProgram(FromRow):
+    code: str = column("Short code, e.g. GRW or EFRE.")
+    name: str = column("The programme's full name.")
 
 
 @strawberry.federation.type(keys=ENTITY_KEYS, description="A funded economic-development project of the office.")
-class Project(Referable, Node):
+class Project(FromRow, Referable, Node):
     source = data.PROJECT
     pk: strawberry.Private[int]
-    slug: str
-    title: str = strawberry.field(description="The project's title.")
-    summary: str | None = strawberry.field(description="What the project does, in a few sentences.")
-    status: ProjectStatus = strawberry.field(description="Planned, running or completed.")
-    starts_on: dt.date = strawberry.field(description="The project's first day.")
-    ends_on: dt.date | None = strawberry.field(description="The project's last day, when known.")
-    total_volume: Money = strawberry.field(description="The project's total volume.")
-    funding_amount: Money = strawberry.field(description="The part of it that comes from funding programmes.")
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    version: int = strawberry.field(description="Grows with every change; an update names the version it read.")
-    published: bool = strawberry.field(description="False: only staff see it.")
-
-    @classmethod
-    def from_row(cls, row: Any) -> Project:
-        return cls(
-            id=strawberry.ID(encode_id("Project", row.id)),
-            pk=row.id,
-            slug=row.slug,
-            title=row.title,
-            summary=row.summary,
-            status=row.status,
-            starts_on=row.starts_on,
-            ends_on=row.ends_on,
-            total_volume=Money(amount=row.total_volume),
-            funding_amount=Money(amount=row.funding_amount),
-            created_at=berlin_time(row.created_at),  # type: ignore[arg-type]
-            updated_at=berlin_time(row.updated_at),  # type: ignore[arg-type]
-            version=row.version,
-            published=row.published,
-        )
+    row: strawberry.Private[Any]
+    slug: str = column("Readable unique key, used in the portal's URLs.")
+    title: str = column("The project's title.")
+    summary: str | None = column("What the project does, in a few sentences.")
+    status: ProjectStatus = column("Planned, running or completed.")
+    starts_on: dt.date = column("The project's first day.")
+    ends_on: dt.date | None = column("The project's last day, when known.")
+    total_volume: Money = embedded("The project's total volume.", "total_volume")
+    funding_amount: Money = embedded("The part of it that comes from funding programmes.", "funding_amount")
+    created_at: dt.datetime = column("When the record was created (Europe/Berlin).")
+    updated_at: dt.datetime = column("When the record was last changed (Europe/Berlin).")
+    version: int = column("Grows with every change; an update names the version it read.")
+    published: bool = column("False: only staff see it.")
+    partners = many(COMPANIES, data.PROJECT_PARTNERS, description="Partner companies of the project.")
 
     @strawberry.field(description="Programmes the project is funded from.")
     async def funding_programs(self, info: InfoT) -> list[FundingProgram]:
-        return [FundingProgram.of(r) for r in await data.load_funding_programs(info.context, self.pk)]
+        return [FundingProgram.from_row(r) for r in await data.load_funding_programs(info.context, self.pk)]
 
     @strawberry.field(
         description="Contact persons. Without recorded publication consent only staff see them.",
@@ -84,20 +65,6 @@ class Project(Referable, Node):
     )
     async def contacts(self, info: InfoT) -> list[ContactPerson]:
         return [ContactPerson.from_row(r) for r in await load_contacts(info.context, "project_id", self.pk)]
-
-    @strawberry.field(description="Partner companies of the project.")
-    async def partners(
-        self,
-        info: InfoT,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: CompanyFilter | None = None,
-        order_by: CompanyOrder | None = None,
-    ) -> Connection[Company]:
-        query = company_list(filter, order_by, first, after, last, before)
-        return await linked_connection(info.context, data.PROJECT_PARTNERS, self.pk, query, Company.from_row)
 
 
 @strawberry.input(description="Filters for projects; all given conditions must hold.")
@@ -163,99 +130,49 @@ def project_list(
     )
 
 
+PROJECTS = Listing(data.PROJECT, Project, ProjectFilter, ProjectOrder, project_list)
+
+
 @strawberry.type
 class CompanyProjects:
     """Contributed to `Company` by the projects domain."""
 
-    @strawberry.field(description="Projects the company is a partner of.")
-    async def projects(
-        self: Company,
-        info: InfoT,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: ProjectFilter | None = None,
-        order_by: ProjectOrder | None = None,
-    ) -> Connection[Project]:
-        query = project_list(filter, order_by, first, after, last, before)
-        return await linked_connection(info.context, data.COMPANY_PROJECTS, self.pk, query, Project.from_row)
+    projects = many(PROJECTS, data.COMPANY_PROJECTS, description="Projects the company is a partner of.")
 
 
 @strawberry.type
 class NetworkProjects:
     """Contributed to `Network` by the projects domain."""
 
-    @strawberry.field(description="Projects the network takes part in.")
-    async def projects(
-        self: Network,
-        info: InfoT,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: ProjectFilter | None = None,
-        order_by: ProjectOrder | None = None,
-    ) -> Connection[Project]:
-        query = project_list(filter, order_by, first, after, last, before)
-        return await linked_connection(info.context, data.NETWORK_PROJECTS, self.pk, query, Project.from_row)
-
-    @strawberry.field(description="The project the network came out of, if any.")
-    async def origin_project(self: Network, info: InfoT) -> Project | None:
-        if self.origin_project_pk is None:
-            return None
-        row = await load_by_id(info.context, data.PROJECT, self.origin_project_pk)
-        return None if row is None else Project.from_row(row)
+    projects = many(PROJECTS, data.NETWORK_PROJECTS, description="Projects the network takes part in.")
+    origin_project = one(
+        data.PROJECT, Project, "origin_project_id", description="The project the network came out of, if any."
+    )
 
 
 @strawberry.type
 class ProjectNetworks:
     """Contributed to `Project` when the networks domain is composed too."""
 
-    @strawberry.field(description="Networks related to the project.")
-    async def networks(
-        self: Project,
-        info: InfoT,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: NetworkFilter | None = None,
-        order_by: NetworkOrder | None = None,
-    ) -> Connection[Network]:
-        query = network_list(filter, order_by, first, after, last, before)
-        return await linked_connection(info.context, data.PROJECT_NETWORKS, self.pk, query, Network.from_row)
+    networks = many(NETWORKS, data.PROJECT_NETWORKS, description="Networks related to the project.")
 
 
 @strawberry.type
 class ProjectQuery:
-    @strawberry.field(description="A project by global ID or by slug.")
-    async def project(self, info: InfoT, id: strawberry.ID | None = None, slug: str | None = None) -> Project | None:
-        return await find_one(info.context, data.PROJECT, id, slug, Project.from_row)
-
-    @strawberry.field(description="Projects, filtered and ordered (latest start first by default).")
-    async def projects(
-        self,
-        info: InfoT,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: ProjectFilter | None = None,
-        order_by: ProjectOrder | None = None,
-    ) -> Connection[Project]:
-        query = project_list(filter, order_by, first, after, last, before)
-        return await root_connection(info.context, data.PROJECT, query, Project.from_row)
+    project = lookup(PROJECTS, description="A project by global ID or by slug.")
+    projects = many(PROJECTS, description="Projects, filtered and ordered (latest start first by default).")
 
     @strawberry.field(description="Count, total volume and total funding of the matching projects.")
     async def project_statistics(self, info: InfoT, filter: ProjectFilter | None = None) -> ProjectStatistics:
         conditions = data.project_conditions(domain_project_filter(filter))
         ((count, volume, funding),) = await info.context.fetch_all(data.statistics_query(info.context, conditions))
-        return ProjectStatistics(count=count, total_volume=Money(amount=volume), total_funding=Money(amount=funding))
+        return ProjectStatistics(
+            count=count, total_volume=Money.from_row(volume), total_funding=Money.from_row(funding)
+        )
 
     @strawberry.field(description="All funding programmes.")
     async def funding_programs(self, info: InfoT) -> list[FundingProgram]:
-        return [FundingProgram.of(r) for r in await info.context.fetch_all(data.all_funding_programs())]
+        return [FundingProgram.from_row(r) for r in await info.context.fetch_all(data.all_funding_programs())]
 
 
 @strawberry.input(description="A new project; `slug` is made from the title unless given.")

@@ -13,16 +13,16 @@ from strawberry.scalars import JSON
 from db.enums import ListingType, SpaceStatus, SpaceType, Transaction
 from db.enums import Ortsteil as OrtsteilKey
 from resolvers import spaces as data
-from resolvers.base import list_query, load_by_id
+from resolvers.base import list_query
 from resolvers.companies import COMPANY
 from resolvers.pagination import Direction, page_args
 from schema.core import jsonld
-from schema.core.connections import Connection, linked_connection, root_connection
-from schema.core.context import InfoT, berlin_time, to_filter
+from schema.core.context import InfoT, to_filter
 from schema.core.domain import Domain, Extension, NodeType
 from schema.core.editing import AddressInput, standard_mutations
-from schema.core.ids import encode_id
-from schema.core.nodes import ENTITY_KEYS, Node, Referable, find_one
+from schema.core.fields import FromRow, column, embedded, lookup, many, one
+from schema.core.nodes import ENTITY_KEYS, Node, Referable
+from schema.core.plans import Listing
 from schema.core.values import Address, Money
 from schema.domains.companies import Company
 
@@ -30,52 +30,30 @@ from schema.domains.companies import Company
 @strawberry.federation.type(
     keys=ENTITY_KEYS, description="A commercial space listing relayed by the office: an offer or a request."
 )
-class Space(Referable, Node):
+class Space(FromRow, Referable, Node):
     source = data.SPACE
     pk: strawberry.Private[int]
-    provider_pk: strawberry.Private[int | None]
-    slug: str
-    title: str = strawberry.field(description="A short title of the listing.")
-    listing_type: ListingType = strawberry.field(description="Whether the space is offered or sought.")
-    space_type: SpaceType = strawberry.field(description="What the space is for.")
-    transaction: Transaction = strawberry.field(description="Rent, sale or hereditary lease.")
-    area_sqm: Decimal = strawberry.field(description="Area in m² (the smallest unit if divisible).")
-    area_max_sqm: Decimal | None = strawberry.field(description="Largest area in m² where divisible.")
-    rent_per_sqm: Money | None = strawberry.field(description="Net cold rent per m² and month; null: on request.")
-    price: Money | None = strawberry.field(description="Sale price; null: on request or not for sale.")
-    available_from: dt.date | None = strawberry.field(description="From when it is available; null: now or unknown.")
-    status: SpaceStatus = strawberry.field(description="Whether the space is still to be had.")
-    address: Address | None = strawberry.field(description="Where the space is (for requests: the area sought).")
-    description: str | None = strawberry.field(description="The listing's text.")
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    version: int = strawberry.field(description="Grows with every change; an update names the version it read.")
-    published: bool = strawberry.field(description="False: only staff see it.")
-
-    @classmethod
-    def from_row(cls, row: Any) -> Space:
-        return cls(
-            id=strawberry.ID(encode_id("Space", row.id)),
-            pk=row.id,
-            provider_pk=row.provider_id,
-            slug=row.slug,
-            title=row.title,
-            listing_type=row.listing_type,
-            space_type=row.space_type,
-            transaction=row.transaction,
-            area_sqm=row.area_sqm,
-            area_max_sqm=row.area_max_sqm,
-            rent_per_sqm=Money.of(row.rent_per_sqm),
-            price=Money.of(row.price),
-            available_from=row.available_from,
-            status=row.status,
-            address=Address.of(row),
-            description=row.description,
-            created_at=berlin_time(row.created_at),  # type: ignore[arg-type]
-            updated_at=berlin_time(row.updated_at),  # type: ignore[arg-type]
-            version=row.version,
-            published=row.published,
-        )
+    row: strawberry.Private[Any]
+    slug: str = column("Readable unique key, used in the portal's URLs.")
+    title: str = column("A short title of the listing.")
+    listing_type: ListingType = column("Whether the space is offered or sought.")
+    space_type: SpaceType = column("What the space is for.")
+    transaction: Transaction = column("Rent, sale or hereditary lease.")
+    area_sqm: Decimal = column("Area in m² (the smallest unit if divisible).")
+    area_max_sqm: Decimal | None = column("Largest area in m² where divisible.")
+    rent_per_sqm: Money | None = embedded("Net cold rent per m² and month; null: on request.", "rent_per_sqm")
+    price: Money | None = embedded("Sale price; null: on request or not for sale.", "price")
+    available_from: dt.date | None = column("From when it is available; null: now or unknown.")
+    status: SpaceStatus = column("Whether the space is still to be had.")
+    address: Address | None = embedded("Where the space is (for requests: the area sought).")
+    description: str | None = column("The listing's text.")
+    created_at: dt.datetime = column("When the record was created (Europe/Berlin).")
+    updated_at: dt.datetime = column("When the record was last changed (Europe/Berlin).")
+    version: int = column("Grows with every change; an update names the version it read.")
+    published: bool = column("False: only staff see it.")
+    provider = one(
+        COMPANY, Company, "provider_id", description="The company offering or seeking the space, where public."
+    )
 
     @strawberry.field(description="schema.org JSON-LD (Offer, OfferForLease or Demand; floorSize in MTK).")
     async def json_ld(self, info: InfoT) -> JSON:
@@ -117,13 +95,6 @@ class Space(Referable, Node):
                 "identifier": self.id,
             }
         )
-
-    @strawberry.field(description="The company offering or seeking the space, where public.")
-    async def provider(self, info: InfoT) -> Company | None:
-        if self.provider_pk is None:
-            return None
-        row = await load_by_id(info.context, COMPANY, self.provider_pk)
-        return None if row is None else Company.from_row(row)
 
 
 @strawberry.input(description="Filters for spaces; all given conditions must hold.")
@@ -178,44 +149,20 @@ def space_list(
     )
 
 
+SPACES = Listing(data.SPACE, Space, SpaceFilter, SpaceOrder, space_list)
+
+
 @strawberry.type
 class CompanySpaces:
     """Contributed to `Company` by the spaces domain."""
 
-    @strawberry.field(description="Spaces the company offers or seeks.")
-    async def spaces(
-        self: Company,
-        info: InfoT,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: SpaceFilter | None = None,
-        order_by: SpaceOrder | None = None,
-    ) -> Connection[Space]:
-        query = space_list(filter, order_by, first, after, last, before)
-        return await linked_connection(info.context, data.COMPANY_SPACES, self.pk, query, Space.from_row)
+    spaces = many(SPACES, data.COMPANY_SPACES, description="Spaces the company offers or seeks.")
 
 
 @strawberry.type
 class SpaceQuery:
-    @strawberry.field(description="A space listing by global ID or by slug.")
-    async def space(self, info: InfoT, id: strawberry.ID | None = None, slug: str | None = None) -> Space | None:
-        return await find_one(info.context, data.SPACE, id, slug, Space.from_row)
-
-    @strawberry.field(description="Space listings, filtered and ordered (newest first by default).")
-    async def spaces(
-        self,
-        info: InfoT,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: SpaceFilter | None = None,
-        order_by: SpaceOrder | None = None,
-    ) -> Connection[Space]:
-        query = space_list(filter, order_by, first, after, last, before)
-        return await root_connection(info.context, data.SPACE, query, Space.from_row)
+    space = lookup(SPACES, description="A space listing by global ID or by slug.")
+    spaces = many(SPACES, description="Space listings, filtered and ordered (newest first by default).")
 
 
 @strawberry.input(description="A new space listing; `slug` is made from the title unless given.")
