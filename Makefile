@@ -39,6 +39,7 @@ test: $(STAMP) lint typecheck schema-check pytest
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -60,7 +61,7 @@ schema-release: schema
 
 # A longer fuzzing run (make test runs 40 examples per role).
 fuzz: $(STAMP) $(NODE_STAMP) $(STATIC_STAMP)
-	UPL_FUZZ_EXAMPLES=$${EXAMPLES:-1000} $(BIN)/pytest tests/test_fuzz_and_security.py -k generated -q
+	UPL_FUZZ_EXAMPLES=$${EXAMPLES:-1000} $(BIN)/pytest tests/operations/test_fuzz_and_security.py -k generated -q
 
 # Reads and concurrent edits under uvicorn with 2 workers, then an audit of every write (60 s).
 soak: $(STAMP)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 
 import strawberry
 from sqlalchemy.exc import SQLAlchemyError
@@ -42,6 +43,52 @@ async def migrate_is_current(engine: AsyncEngine) -> bool:
         return await migrate.current_revision(connection) == migrate.head_revision()
 
 
+ROUTES = [
+    Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+    Route("/graphql", cors.preflight, methods=["OPTIONS"]),
+    Route("/feeds/events.ics", feeds.events_ics, methods=["GET"]),
+    Route("/feeds/events/{slug}.ics", feeds.events_ics, methods=["GET"]),
+    *explorer.routes(),
+    Route("/healthz", health.healthz, methods=["GET"]),
+    Route("/readyz", health.readyz, methods=["GET"]),
+]
+
+
+def middleware(settings: Settings) -> list[Middleware]:
+    """Forwarded headers from trusted proxies only, NUL-free URLs, security headers."""
+    proxies = list(settings.trusted_proxies)
+    forwarded = [Middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)] if proxies else []
+    return [*forwarded, Middleware(RejectNulInUrls), Middleware(SecurityHeaders, hsts=settings.secure_cookies)]
+
+
+def lifespan(
+    settings: Settings, database_url: str | None, engine: AsyncEngine | None
+) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """Start: the engine (unless given), the stores, production's checks; stop: the engine."""
+
+    @contextlib.asynccontextmanager
+    async def run(app: Starlette) -> AsyncIterator[None]:
+        owned = engine is None
+        active = engine or create_engine(database_url or resolve_database_url())
+        app.state.engine = active
+        app.state.read_engine = read_engine(active)
+        database = active.url.render_as_string(hide_password=True)
+        app.state.apq_store = caching.make_store(settings.redis_url, database)
+        app.state.response_store = caching.make_store(settings.redis_url, database)
+        try:
+            await refuse_unsafe_production(settings, active)
+            # Everything built so far lives as long as the process: keep it out of the garbage
+            # collector's full passes, which otherwise walk it and stall every request in flight.
+            gc.collect()
+            gc.freeze()
+            yield
+        finally:
+            if owned:
+                await active.dispose()
+
+    return run
+
+
 def create_app(
     database_url: str | None = None,
     *,
@@ -54,62 +101,19 @@ def create_app(
     Serve it with `upl serve` (or uvicorn with `--no-proxy-headers`): forwarded headers are
     believed only from `UPL_TRUSTED_PROXIES`, by this app, not by uvicorn's default of 127.0.0.1.
     """
-    chosen_settings = settings or Settings.from_env()
+    chosen = settings or Settings.from_env()
     redact_keys_in_access_log()
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        owned = engine is None
-        active = engine or create_engine(database_url or resolve_database_url())
-        app.state.engine = active
-        app.state.read_engine = read_engine(active)
-        database = active.url.render_as_string(hide_password=True)
-        app.state.apq_store = caching.make_store(chosen_settings.redis_url, database)
-        app.state.response_store = caching.make_store(chosen_settings.redis_url, database)
-        try:
-            await refuse_unsafe_production(chosen_settings, active)
-        except SettingsError:
-            if owned:
-                await active.dispose()
-            raise
-        # Everything built so far (schema, SQLAlchemy's compiled caches' owners, modules) lives as
-        # long as the process: keep it out of the garbage collector's full passes, which otherwise
-        # walk it every few thousand allocations and stall every request in flight.
-        gc.collect()
-        gc.freeze()
-        try:
-            yield
-        finally:
-            if owned:
-                await active.dispose()
-
     app = Starlette(
-        routes=[
-            Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
-            Route("/graphql", cors.preflight, methods=["OPTIONS"]),
-            Route("/feeds/events.ics", feeds.events_ics, methods=["GET"]),
-            Route("/feeds/events/{slug}.ics", feeds.events_ics, methods=["GET"]),
-            *explorer.routes(),
-            Route("/healthz", health.healthz, methods=["GET"]),
-            Route("/readyz", health.readyz, methods=["GET"]),
-        ],
-        middleware=[
-            *(
-                [Middleware(ProxyHeadersMiddleware, trusted_hosts=list(chosen_settings.trusted_proxies))]
-                if chosen_settings.trusted_proxies
-                else []
-            ),
-            Middleware(RejectNulInUrls),
-            Middleware(SecurityHeaders, hsts=chosen_settings.secure_cookies),
-        ],
+        routes=ROUTES,
+        middleware=middleware(chosen),
         exception_handlers={OSError: health.database_failure, SQLAlchemyError: health.database_failure},
-        lifespan=lifespan,
+        lifespan=lifespan(chosen, database_url, engine),
     )
     app.state.schema = schema or default_schema()
-    app.state.settings = chosen_settings
-    app.state.throttle = auth.Throttle(chosen_settings.redis_url)
+    app.state.settings = chosen
+    app.state.throttle = auth.Throttle(chosen.redis_url)
     app.state.limits = limits.Limits()
-    app.state.rate_limiter = limits.RateLimiter(chosen_settings.redis_url)
+    app.state.rate_limiter = limits.RateLimiter(chosen.redis_url)
     app.state.key_origins = cors.KeyOrigins()
     app.state.head_revision = migrate.head_revision()
     return app

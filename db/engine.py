@@ -59,7 +59,7 @@ def create_engine(url: str, *, pool_size: int = POOL_SIZE) -> AsyncEngine:
         max_overflow=pool_size,
         # No ping before every checkout: it was a round trip on every request. A connection that
         # died with the server fails its request (503, Retry-After) and SQLAlchemy then replaces
-        # every pooled connection older than the failure (tests/test_faults.py).
+        # every pooled connection older than the failure (tests/operations/test_faults.py).
         pool_pre_ping=False,
         pool_recycle=1800,
         connect_args={"server_settings": SERVER_SETTINGS},

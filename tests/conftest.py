@@ -188,7 +188,7 @@ class Api:
 NO_RESPONSE_CACHE = Settings(response_cache=False, planner=False)
 """The resolver (DataLoader) path, whose statement counts the tests pin. The response cache adds one
 generation read per request and the planner answers plannable reads with one statement:
-tests/test_delivery.py and tests/test_planner.py pin those."""
+tests/web/test_delivery.py and tests/planner/test_planner.py pin those."""
 
 
 async def serve_api(

@@ -17,7 +17,7 @@ import json
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import orjson
 from sqlalchemy import select
@@ -27,9 +27,7 @@ from starlette.responses import Response
 
 from db import models
 from resolvers.viewer import Viewer
-
-if TYPE_CHECKING:
-    from web.graphql import Params
+from web.requests import Params
 
 generations = models.table_of(models.DataGeneration)
 

@@ -9,8 +9,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 
@@ -19,9 +17,7 @@ from resolvers.documents import trusted_document
 from resolvers.viewer import Viewer
 from web.caching import Store
 from web.errors import Refusal
-
-if TYPE_CHECKING:
-    from web.graphql import Params
+from web.requests import Params
 
 APQ_TTL = 24 * 3600
 

@@ -16,7 +16,7 @@ name index and skipped the other Ortsteile's rows (2,851 for 50 found: 9 ms -> 3
 Orderings on a nullable column sort by `(col IS NULL, coalesce(col, fill), id)` so that cursors
 compare totally; plain indexes on `col` cannot deliver that order, so every such page sorted the
 whole table. Expression indexes on exactly those expressions serve them
-(tests/test_indexes.py EXPLAINs every ordering).
+(tests/planner/test_indexes.py EXPLAINs every ordering).
 """
 
 from collections.abc import Sequence

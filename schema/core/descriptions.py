@@ -1,7 +1,7 @@
 """Descriptions that follow from a thing's kind, derived once for the whole composed schema.
 
 GraphiQL's documentation is what partners read, so every type, field, argument, enum value and
-input field has a description (tests/test_relay.py walks the introspection). Domain fields are
+input field has a description (tests/schema/test_relay.py walks the introspection). Domain fields are
 described where they are declared; what is the same everywhere is said here once: connections,
 edges and their paging arguments, orderings, payloads, the standard edit inputs (whose fields
 take the description of the object field they set), filters' shared fields, the federation

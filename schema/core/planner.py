@@ -16,7 +16,7 @@ planner imports no domain: a domain left out of `compose()` is not planned eithe
 without a plan (`jsonLd`, `contacts`, `search`, `changes`, federation fields), a backward page
 (`last`/`before`) or a mutation raises `Unplannable` and the operation takes the normal path. Errors never come from
 here: anything invalid also falls back, so the normal path reports it in its usual words.
-`tests/test_planner.py` proves both paths return the same `data` for generated queries per role.
+`tests/planner/test_planner.py` proves both paths return the same `data` for generated queries per role.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from playwright.async_api import async_playwright
 
 from db.engine import create_engine
 from tests.conftest import ROOT, LiveServer
-from tests.test_explorer_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
 
 EXAMPLES = ROOT / "examples"
 

@@ -28,7 +28,7 @@ from schema.core.ids import encode_id
 from settings import Settings
 from tests.conftest import ROLES, LiveServer
 from tests.fragment_documents import fragment_heavy_documents
-from tests.test_planner import SCALARS
+from tests.strategies import SCALARS
 
 schema = default_schema()
 

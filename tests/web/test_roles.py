@@ -243,7 +243,7 @@ async def test_wrong_password_and_unknown_user_look_the_same_and_are_throttled_p
             for n in range(12)
         ]
         assert statuses[-1] == 429 and 401 in statuses
-        # this address's door for anna is closed for now (tests/test_abuse.py: only this door)
+        # this address's door for anna is closed for now (tests/web/test_abuse.py: only this door)
         throttled = await client.post("/auth/login", json={"username": "anna", "password": PASSWORD})
         assert throttled.status_code == 429 and int(throttled.headers["retry-after"]) > 0
     finally:

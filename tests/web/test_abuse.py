@@ -8,7 +8,7 @@ import asyncio
 import hashlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import asyncpg
@@ -25,7 +25,6 @@ from graphql import (
     is_non_null_type,
 )
 
-from app import create_app
 from db.engine import create_engine
 from db.enums import Role
 from resolvers import accounts, documents
@@ -198,23 +197,6 @@ async def test_nodes_cost_per_id(api: Api) -> None:
 
 
 # --- 3. throttles that never lock out the innocent ------------------------------------------
-
-
-@pytest.fixture
-async def app_at(edit_database_url: str) -> AsyncIterator[Any]:
-    """One app; `client(address)` gives an httpx client that connects from `address`."""
-    app = create_app(edit_database_url, settings=Settings())
-    opened: list[httpx.AsyncClient] = []
-
-    def client(address: str) -> httpx.AsyncClient:
-        transport = httpx.ASGITransport(app=app, client=(address, 50_000))
-        opened.append(httpx.AsyncClient(transport=transport, base_url="http://testserver"))
-        return opened[-1]
-
-    async with app.router.lifespan_context(app):
-        yield client
-        for each in opened:
-            await each.aclose()
 
 
 async def test_bad_keys_do_not_lock_out_a_valid_key_from_the_same_address(

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import Api
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 async def _all(api: Api, field: str, args: str = "", node: str = "{ id }", page: int = 7) -> list[dict[str, Any]]:

@@ -8,7 +8,6 @@ schema narrowed to the fields the planner covers (so most of them are really pla
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -25,13 +24,13 @@ from graphql import (
     print_schema,
 )
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from hypothesis_graphql import nodes, queries
+from hypothesis_graphql import queries
 
 from schema.compose import default_schema
 from schema.core.plans import plan_of
 from settings import Settings
 from tests.conftest import ROOT, LiveServer
+from tests.strategies import SCALARS
 
 schema = default_schema()
 
@@ -212,16 +211,6 @@ def narrowed_schema() -> Any:
     return build_ast_schema(type(document)(definitions=tuple(definitions)), assume_valid_sdl=True)
 
 
-MOMENTS = st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2030, 1, 1), timezones=st.just(dt.UTC))
-SCALARS = {
-    "DateTime": MOMENTS.map(lambda m: nodes.String(m.isoformat())),
-    "Date": st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2030, 1, 1)).map(
-        lambda d: nodes.String(d.isoformat())
-    ),
-    "Decimal": st.decimals(min_value=0, max_value=10_000, places=2).map(lambda d: nodes.String(str(d))),
-    "JSON": st.just(nodes.String("{}")),
-    "_Any": st.just(nodes.String("{}")),
-}
 GENERATED = queries(narrowed_schema(), fields=ROOTS, custom_scalars=SCALARS, allow_x00=False)
 
 

@@ -17,7 +17,7 @@ from tests.conftest import Server, upl
 
 schema = default_schema()
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def _tables(url: str) -> set[str]:
