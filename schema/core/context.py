@@ -11,6 +11,7 @@ from starlette.requests import Request
 from strawberry.types import Info
 
 from resolvers.base import DataContext
+from schema.core.ids import decode_id
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -42,13 +43,16 @@ def berlin_time(value: dt.datetime | None) -> dt.datetime | None:
     return None if value is None else value.astimezone(BERLIN)
 
 
-def to_filter(source: Any, target: type, **overrides: Any) -> Any:
-    """Copy a GraphQL input's fields into the data layer's filter dataclass (lists → tuples)."""
+def to_filter(source: Any, target: type) -> Any:
+    """Copy a GraphQL input's fields into the data layer's filter dataclass: lists become tuples,
+    and a global ID in `<type>_id` (`network_id`) becomes that type's primary key."""
     if source is None:
         return None
     assert is_dataclass(source)
     values: dict[str, Any] = {}
     for f in fields(target):
-        value = overrides[f.name] if f.name in overrides else getattr(source, f.name, None)
+        value = getattr(source, f.name, None)
+        if f.name.endswith("_id") and isinstance(value, str):
+            value = decode_id(value, "".join(part.capitalize() for part in f.name[:-3].split("_")))[1]
         values[f.name] = tuple(value) if isinstance(value, list) else value
     return target(**values)

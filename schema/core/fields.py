@@ -143,7 +143,7 @@ def many(
         order_by: Optional[listing.order] = None,  # type: ignore[name-defined]  # noqa: UP045
     ) -> result_type:  # type: ignore[valid-type]
         ctx = info.context
-        query = listing.build(filter, order_by, first, after, last, before)
+        query = listing.query(filter, order_by, first, after, last, before)
         count: Callable[[], Awaitable[int]]
         if link is None:
             page = await fetch_root_page(ctx, listing.entity, query)

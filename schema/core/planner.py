@@ -278,7 +278,7 @@ class Planner:
         if args.get("last") is not None or args.get("before") is not None:
             raise Unplannable("backward page")
         try:
-            query = listing.build(
+            query = listing.query(
                 self.to_input(listing.filter, args.get("filter")),
                 self.to_input(listing.order, args.get("orderBy")),
                 args.get("first"),

@@ -3,14 +3,16 @@ the planner compiles them, `build` makes Python objects from them)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLField
 from sqlalchemy import ColumnElement, and_, or_
 
-from resolvers.base import Entity, Link, ListQuery
+from resolvers.base import Entity, Link, ListQuery, list_query
+from resolvers.pagination import page_args
+from schema.core.context import to_filter
 
 PLAN = "upl.plan"
 
@@ -64,15 +66,30 @@ class One:
 
 @dataclass(frozen=True)
 class Listing:
-    """A list of one entity as GraphQL offers it: its node type, filter and order inputs, and how
-    their values become the data layer's `ListQuery` (`build(filter, order_by, first, after,
-    last, before)`)."""
+    """A list of one entity as GraphQL offers it, declared once for the root list and every link
+    to it: the node type, the filter and order inputs, the data layer's filter dataclass and
+    the conditions it makes."""
 
     entity: Entity
     node: type
     filter: type
     order: type
-    build: Callable[..., ListQuery]
+    domain_filter: type
+    conditions: Callable[[Any], Sequence[ColumnElement[bool]]]
+
+    def query(
+        self, filter: Any, order_by: Any, first: int | None, after: str | None, last: int | None, before: str | None
+    ) -> ListQuery:
+        """The data layer's list request for these GraphQL arguments."""
+        domain_filter = to_filter(filter, self.domain_filter)
+        return list_query(
+            self.entity,
+            self.conditions(domain_filter),
+            domain_filter,
+            order_by.field.value if order_by else None,
+            order_by.direction if order_by else None,
+            page_args(first, after, last, before),
+        )
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,13 @@ from strawberry.tools import merge_types
 from db.enums import EmployeeRange, LegalForm
 from db.enums import Ortsteil as OrtsteilKey
 from resolvers import companies as data
-from resolvers.base import list_query
 from resolvers.contacts import load_contacts
-from resolvers.pagination import Direction, page_args
+from resolvers.pagination import Direction
 from schema.core import jsonld
-from schema.core.context import InfoT, to_filter
+from schema.core.context import InfoT
 from schema.core.domain import Domain, NodeType
 from schema.core.editing import AddressInput, standard_mutations
 from schema.core.fields import FromRow, column, embedded, lookup, many, one
-from schema.core.ids import decode_optional
 from schema.core.nodes import ENTITY_KEYS, Node, Referable
 from schema.core.permissions import PersonalData
 from schema.core.plans import Listing
@@ -123,29 +121,7 @@ class CompanyOrder:
     direction: Direction = Direction.ASC
 
 
-def company_list(
-    filter: CompanyFilter | None,
-    order_by: CompanyOrder | None,
-    first: int | None,
-    after: str | None,
-    last: int | None,
-    before: str | None,
-) -> Any:
-    """The data layer's list request for these GraphQL arguments (shared by every link)."""
-    domain_filter = to_filter(
-        filter, data.CompanyFilter, network_id=decode_optional(filter.network_id, "Network") if filter else None
-    )
-    return list_query(
-        data.COMPANY,
-        data.company_conditions(domain_filter),
-        domain_filter,
-        order_by.field.value if order_by else None,
-        order_by.direction if order_by else None,
-        page_args(first, after, last, before),
-    )
-
-
-COMPANIES = Listing(data.COMPANY, Company, CompanyFilter, CompanyOrder, company_list)
+COMPANIES = Listing(data.COMPANY, Company, CompanyFilter, CompanyOrder, data.CompanyFilter, data.company_conditions)
 """Companies as every list of them offers them (the root list, network members, project partners)."""
 
 

@@ -15,18 +15,17 @@ from strawberry.scalars import JSON
 from db.enums import EventKind, EventStatus
 from db.enums import Ortsteil as OrtsteilKey
 from resolvers import events as data
-from resolvers.base import Link, list_query, load_by_id
+from resolvers.base import Link, load_by_id
 from resolvers.companies import COMPANY
 from resolvers.networks import NETWORK
-from resolvers.pagination import Direction, page_args
+from resolvers.pagination import Direction
 from resolvers.projects import PROJECT
 from resolvers.spaces import SPACE
 from schema.core import jsonld
-from schema.core.context import InfoT, to_filter
+from schema.core.context import InfoT
 from schema.core.domain import Domain, Extension, NodeType
 from schema.core.editing import AddressInput, standard_mutations
 from schema.core.fields import FromRow, build, column, computed, embedded, lookup, many, one
-from schema.core.ids import decode_optional
 from schema.core.nodes import ENTITY_KEYS, Node, Referable
 from schema.core.permissions import FOR_NEWSLETTER
 from schema.core.plans import Listing
@@ -175,31 +174,6 @@ class EventOrder:
     direction: Direction = Direction.ASC
 
 
-def event_list(
-    filter: EventFilter | None,
-    order_by: EventOrder | None,
-    first: int | None,
-    after: str | None,
-    last: int | None,
-    before: str | None,
-) -> Any:
-    domain_filter = to_filter(
-        filter,
-        data.EventFilter,
-        network_id=decode_optional(filter.network_id, "Network") if filter else None,
-        company_id=decode_optional(filter.company_id, "Company") if filter else None,
-        project_id=decode_optional(filter.project_id, "Project") if filter else None,
-    )
-    return list_query(
-        data.EVENT,
-        data.event_conditions(domain_filter),
-        domain_filter,
-        order_by.field.value if order_by else None,
-        order_by.direction if order_by else None,
-        page_args(first, after, last, before),
-    )
-
-
 def feed_url(info: InfoT, **params: str) -> str:
     """An absolute URL of the iCalendar feed (`feeds.py` serves it)."""
     request = info.context.request
@@ -218,7 +192,7 @@ class NetworkCalendar:
         return feed_url(info, network=self.slug)
 
 
-EVENTS = Listing(data.EVENT, Event, EventFilter, EventOrder, event_list)
+EVENTS = Listing(data.EVENT, Event, EventFilter, EventOrder, data.EventFilter, data.event_conditions)
 
 
 def events_of(link: Link, owner: str) -> type:

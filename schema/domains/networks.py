@@ -13,15 +13,14 @@ from strawberry.tools import merge_types
 from db.enums import MembershipRole, NetworkKind
 from resolvers import networks as data
 from resolvers.base import (
-    list_query,
     load_linked_edge,
 )
 from resolvers.contacts import load_contacts
 from resolvers.editing import Result, set_link
-from resolvers.pagination import Direction, page_args
+from resolvers.pagination import Direction
 from schema.core import jsonld
 from schema.core.connections import ConnectionBase
-from schema.core.context import InfoT, to_filter
+from schema.core.context import InfoT
 from schema.core.domain import Domain, Extension, NodeType
 from schema.core.editing import UserError, link_ids, standard_mutations
 from schema.core.fields import FromRow, column, lookup, make_connection, many
@@ -133,26 +132,7 @@ class NetworkOrder:
     direction: Direction = Direction.ASC
 
 
-def network_list(
-    filter: NetworkFilter | None,
-    order_by: NetworkOrder | None,
-    first: int | None,
-    after: str | None,
-    last: int | None,
-    before: str | None,
-) -> Any:
-    domain_filter = to_filter(filter, data.NetworkFilter)
-    return list_query(
-        data.NETWORK,
-        data.network_conditions(domain_filter),
-        domain_filter,
-        order_by.field.value if order_by else None,
-        order_by.direction if order_by else None,
-        page_args(first, after, last, before),
-    )
-
-
-NETWORKS = Listing(data.NETWORK, Network, NetworkFilter, NetworkOrder, network_list)
+NETWORKS = Listing(data.NETWORK, Network, NetworkFilter, NetworkOrder, data.NetworkFilter, data.network_conditions)
 
 
 @strawberry.type

@@ -12,16 +12,16 @@ from strawberry.tools import merge_types
 
 from db.enums import ProjectStatus
 from resolvers import projects as data
-from resolvers.base import list_query, load_linked_edge
+from resolvers.base import load_linked_edge
 from resolvers.contacts import load_contacts
 from resolvers.editing import Result, set_link
-from resolvers.pagination import Direction, page_args
+from resolvers.pagination import Direction
 from schema.core.connections import Edge
 from schema.core.context import InfoT, to_filter
 from schema.core.domain import Domain, Extension, NodeType
 from schema.core.editing import UserError, link_ids, standard_mutations
 from schema.core.fields import FromRow, column, embedded, lookup, many, one
-from schema.core.ids import decode_optional, encode_id
+from schema.core.ids import encode_id
 from schema.core.nodes import ENTITY_KEYS, Node, Referable
 from schema.core.permissions import STAFF_ONLY, PersonalData
 from schema.core.plans import Listing
@@ -102,35 +102,7 @@ class ProjectStatistics:
     total_funding: Money = strawberry.field(description="Sum of their funding amounts.")
 
 
-def domain_project_filter(filter: ProjectFilter | None) -> data.ProjectFilter | None:
-    return to_filter(
-        filter,
-        data.ProjectFilter,
-        network_id=decode_optional(filter.network_id, "Network") if filter else None,
-        company_id=decode_optional(filter.company_id, "Company") if filter else None,
-    )
-
-
-def project_list(
-    filter: ProjectFilter | None,
-    order_by: ProjectOrder | None,
-    first: int | None,
-    after: str | None,
-    last: int | None,
-    before: str | None,
-) -> Any:
-    domain_filter = domain_project_filter(filter)
-    return list_query(
-        data.PROJECT,
-        data.project_conditions(domain_filter),
-        domain_filter,
-        order_by.field.value if order_by else None,
-        order_by.direction if order_by else None,
-        page_args(first, after, last, before),
-    )
-
-
-PROJECTS = Listing(data.PROJECT, Project, ProjectFilter, ProjectOrder, project_list)
+PROJECTS = Listing(data.PROJECT, Project, ProjectFilter, ProjectOrder, data.ProjectFilter, data.project_conditions)
 
 
 @strawberry.type
@@ -164,7 +136,7 @@ class ProjectQuery:
 
     @strawberry.field(description="Count, total volume and total funding of the matching projects.")
     async def project_statistics(self, info: InfoT, filter: ProjectFilter | None = None) -> ProjectStatistics:
-        conditions = data.project_conditions(domain_project_filter(filter))
+        conditions = data.project_conditions(to_filter(filter, data.ProjectFilter))
         ((count, volume, funding),) = await info.context.fetch_all(data.statistics_query(info.context, conditions))
         return ProjectStatistics(
             count=count, total_volume=Money.from_row(volume), total_funding=Money.from_row(funding)

@@ -13,11 +13,10 @@ from strawberry.scalars import JSON
 from db.enums import ListingType, SpaceStatus, SpaceType, Transaction
 from db.enums import Ortsteil as OrtsteilKey
 from resolvers import spaces as data
-from resolvers.base import list_query
 from resolvers.companies import COMPANY
-from resolvers.pagination import Direction, page_args
+from resolvers.pagination import Direction
 from schema.core import jsonld
-from schema.core.context import InfoT, to_filter
+from schema.core.context import InfoT
 from schema.core.domain import Domain, Extension, NodeType
 from schema.core.editing import AddressInput, standard_mutations
 from schema.core.fields import FromRow, column, embedded, lookup, many, one
@@ -130,26 +129,7 @@ class SpaceOrder:
     direction: Direction = Direction.ASC
 
 
-def space_list(
-    filter: SpaceFilter | None,
-    order_by: SpaceOrder | None,
-    first: int | None,
-    after: str | None,
-    last: int | None,
-    before: str | None,
-) -> Any:
-    domain_filter = to_filter(filter, data.SpaceFilter)
-    return list_query(
-        data.SPACE,
-        data.space_conditions(domain_filter),
-        domain_filter,
-        order_by.field.value if order_by else None,
-        order_by.direction if order_by else None,
-        page_args(first, after, last, before),
-    )
-
-
-SPACES = Listing(data.SPACE, Space, SpaceFilter, SpaceOrder, space_list)
+SPACES = Listing(data.SPACE, Space, SpaceFilter, SpaceOrder, data.SpaceFilter, data.space_conditions)
 
 
 @strawberry.type

@@ -18,11 +18,10 @@ import strawberry
 from sqlalchemy import BigInteger, Boolean, Column, DateTime, ForeignKey, MetaData, Numeric, Table, Text
 
 from db import models
-from resolvers.base import Entity, Link, list_query
+from resolvers.base import Entity, Link
 from resolvers.companies import COMPANY
-from resolvers.pagination import Direction, Ordering, OrderKey, page_args
+from resolvers.pagination import Direction, Ordering, OrderKey
 from schema.compose import ALL_DOMAINS, compose
-from schema.core.context import to_filter
 from schema.core.domain import Domain, Extension, NodeType, definition
 from schema.core.fields import FromRow, column, embedded, lookup, many, one
 from schema.core.ids import encode_id
@@ -93,22 +92,13 @@ class OfferOrder:
     direction: Direction = Direction.ASC
 
 
-def offer_list(
-    filter: OfferFilter | None, order_by: OfferOrder | None, first: Any, after: Any, last: Any, before: Any
-) -> Any:
-    conditions = to_filter(filter, OfferConditions) or OfferConditions()
-    where = [] if conditions.min_price is None else [offers.c.price >= conditions.min_price]
-    return list_query(
-        OFFER,
-        where,
-        conditions,
-        order_by.field.value if order_by else None,
-        order_by.direction if order_by else None,
-        page_args(first, after, last, before),
-    )
+def offer_conditions(conditions: OfferConditions | None) -> list[Any]:
+    if conditions is None or conditions.min_price is None:
+        return []
+    return [offers.c.price >= conditions.min_price]
 
 
-OFFERS = Listing(OFFER, Offer, OfferFilter, OfferOrder, offer_list)
+OFFERS = Listing(OFFER, Offer, OfferFilter, OfferOrder, OfferConditions, offer_conditions)
 
 
 @strawberry.type
