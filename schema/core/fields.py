@@ -43,7 +43,7 @@ from resolvers.base import (
     load_one_by,
 )
 from resolvers.pagination import Page
-from schema.core.connections import Connection, Edge, PageInfo
+from schema.core.connections import Connection, ConnectionBase, Edge, PageInfo
 from schema.core.context import BERLIN
 from schema.core.ids import encode_id
 from schema.core.nodes import find_one
@@ -154,6 +154,34 @@ def many(
         return make_connection(result_type, edge_type, page, listing.node, count)
 
     return strawberry.field(resolver=resolve, description=description, directives=directives, metadata={PLAN: plan})
+
+
+def link_connection(node: type, name: str, description: str, extras: dict[str, tuple[Any, Any]]) -> tuple[Any, Any]:
+    """An edge type carrying a link's own fields (`extras`: name -> (annotation, declaration), e.g. a
+    membership's role) beside `cursor` and `node`, and its connection type with `nodes`."""
+    edge = strawberry.type(
+        type(
+            f"{name}Edge",
+            (),
+            {
+                "__annotations__": {"cursor": str, "node": node, **{k: t for k, (t, _) in extras.items()}},
+                **{k: declared for k, (_, declared) in extras.items()},
+            },
+        ),
+        description=description,
+    )
+
+    def nodes(self: Any) -> list[node]:  # type: ignore[valid-type]
+        return [item.node for item in self.edges]
+
+    connection = strawberry.type(
+        type(
+            f"{name}Connection",
+            (ConnectionBase,),
+            {"__annotations__": {"edges": list[edge]}, "nodes": strawberry.field(resolver=nodes)},  # type: ignore[valid-type]
+        )
+    )
+    return edge, connection
 
 
 def make_connection(connection: Any, edge: Any, page: Page, node: Any, count: Callable[[], Awaitable[int]]) -> Any:

@@ -19,11 +19,10 @@ from resolvers.contacts import load_contacts
 from resolvers.editing import Result, set_link
 from resolvers.pagination import Direction
 from schema.core import jsonld
-from schema.core.connections import ConnectionBase
 from schema.core.context import InfoT
 from schema.core.domain import Domain, Extension, NodeType
 from schema.core.editing import UserError, link_ids, standard_mutations
-from schema.core.fields import FromRow, column, lookup, make_connection, many
+from schema.core.fields import FromRow, column, link_connection, lookup, make_connection, many
 from schema.core.ids import encode_id
 from schema.core.nodes import ENTITY_KEYS, Node, Referable
 from schema.core.permissions import STAFF_ONLY, PersonalData
@@ -32,21 +31,17 @@ from schema.core.values import ContactPerson
 from schema.domains.companies import COMPANIES, Company
 
 
-@strawberry.type(description="A member company of a network.")
-class NetworkMemberEdge:
-    cursor: str
-    node: Company
-    role: MembershipRole = column("The company's role in the network.", "membership_role")
-    member_since: dt.date = column("Since when the company has been a member.", "member_since")
+def membership_fields() -> dict[str, tuple[Any, Any]]:
+    """What the edges between companies and networks carry: the membership."""
+    return {
+        "role": (MembershipRole, column("The company's role in the network.", "membership_role")),
+        "member_since": (dt.date, column("Since when the company has been a member.", "member_since")),
+    }
 
 
-@strawberry.type
-class NetworkMemberConnection(ConnectionBase):
-    edges: list[NetworkMemberEdge]
-
-    @strawberry.field
-    def nodes(self) -> list[Company]:
-        return [edge.node for edge in self.edges]
+NetworkMemberEdge, NetworkMemberConnection = link_connection(
+    Company, "NetworkMember", "A member company of a network.", membership_fields()
+)
 
 
 @strawberry.federation.type(keys=ENTITY_KEYS, description="A business association, network or cluster of companies.")
@@ -94,21 +89,9 @@ class Network(FromRow, Referable, Node):
         )
 
 
-@strawberry.type(description="A network the company belongs to.")
-class CompanyNetworkEdge:
-    cursor: str
-    node: Network
-    role: MembershipRole = column("The company's role in the network.", "membership_role")
-    member_since: dt.date = column("Since when the company has been a member.", "member_since")
-
-
-@strawberry.type
-class CompanyNetworkConnection(ConnectionBase):
-    edges: list[CompanyNetworkEdge]
-
-    @strawberry.field
-    def nodes(self) -> list[Network]:
-        return [edge.node for edge in self.edges]
+CompanyNetworkEdge, CompanyNetworkConnection = link_connection(
+    Network, "CompanyNetwork", "A network the company belongs to.", membership_fields()
+)
 
 
 @strawberry.input(description="Filters for networks.")
@@ -219,7 +202,7 @@ class NetworkMemberPayload:
         description="`networkMemberAdd`: the new edge of `Network.members`, with its cursor and the membership "
         "(append it to a cached connection: Relay's `@appendEdge`)."
     )
-    async def member_edge(self, info: InfoT) -> NetworkMemberEdge | None:
+    async def member_edge(self, info: InfoT) -> NetworkMemberEdge | None:  # type: ignore[valid-type]
         if not self.added or self.network is None or self.company is None:
             return None
         page = await load_linked_edge(info.context, data.NETWORK_MEMBERS, self.network.pk, self.company.pk)
@@ -227,7 +210,7 @@ class NetworkMemberPayload:
         return edges[0] if edges else None
 
     @strawberry.field(description="`networkMemberAdd`: the new edge of `Company.networks`.")
-    async def network_edge(self, info: InfoT) -> CompanyNetworkEdge | None:
+    async def network_edge(self, info: InfoT) -> CompanyNetworkEdge | None:  # type: ignore[valid-type]
         if not self.added or self.network is None or self.company is None:
             return None
         page = await load_linked_edge(info.context, data.COMPANY_NETWORKS, self.company.pk, self.network.pk)
