@@ -311,7 +311,7 @@ def main(argv: list[str] | None = None) -> None:
     operations.set_defaults(func=cmd_operations)
 
     check = commands.add_parser("schema-check", help="list breaking changes against the released SDL")
-    check.add_argument("--released", default=str(Path(__file__).resolve().parent / "schema" / "released.graphql"))
+    check.add_argument("--released", default=str(Path(__file__).resolve().parents[1] / "schema" / "released.graphql"))
     check.set_defaults(func=cmd_schema_check)
 
     args = parser.parse_args(argv)

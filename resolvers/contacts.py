@@ -2,7 +2,7 @@
 
 This layer returns every contact the caller may see as a row (not deleted; published unless
 staff). Who may see a contact's *personal data* is decided in the schema layer, by the
-`PersonalData` field extension on every `contacts` field (schema/permissions.py).
+`PersonalData` field extension on every `contacts` field (schema/core/permissions.py).
 """
 
 from __future__ import annotations

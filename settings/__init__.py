@@ -57,9 +57,9 @@ class Settings:
     secure_cookies: bool = False
     response_cache: bool = True
     rate_limit: bool = True
-    """Cost-point budgets per caller and minute (guard.py); `UPL_RATE_LIMIT=0` turns them off."""
+    """Cost-point budgets per caller and minute (web/limits.py); `UPL_RATE_LIMIT=0` turns them off."""
     planner: bool = True
-    """Answer plannable reads with one SQL statement (schema/planner.py); `UPL_PLANNER=0` turns it off."""
+    """Answer plannable reads with one SQL statement (schema/core/planner.py); `UPL_PLANNER=0` turns it off."""
     cache_max_age: int = 60
     """`Cache-Control: max-age` of public reads; the change feed is never cached."""
     cache_max_age_by_field: tuple[tuple[str, int], ...] = ()

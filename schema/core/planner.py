@@ -89,6 +89,14 @@ from schema.core.plans import (
 MAX_KEYS = 50  # json_build_object takes at most 100 arguments
 
 
+@dataclass(frozen=True)
+class PlannedPage:
+    """A connection's page as a subquery (`rows`), and the count of all its rows."""
+
+    rows: Any
+    count: ColumnElement[Any]
+
+
 class Unplannable(Exception):
     """This operation (or a part of it) needs the normal execution path."""
 
@@ -273,10 +281,43 @@ class Planner:
         return cls(**{names[key]: item for key, item in value.items()})
 
     def connection(self, plan: Many, field: GraphQLField, selected: Selected, parent: Any | None) -> ColumnElement[Any]:
-        listing, link = plan.listing, plan.link
+        """A connection: its page of rows as a subquery, and the selected connection fields over it."""
+        query = self.list_query(plan, field, selected)
+        page = self.page(plan, query, parent)
+        rows = page.rows
+        kept = rows.c._rn <= query.page.limit
+        cursor = self.cursor(query, rows)
+        connection_type = named_type(field.type)
+        node_type = type_name_of(plan.listing.node)
+        pairs: list[tuple[str, ColumnElement[Any]]] = []
+        for part in self.children(selected, connection_type):
+            if part.name == "__typename":
+                value: ColumnElement[Any] = literal(connection_type)
+            elif part.name == "totalCount":
+                value = page.count
+            elif part.name in ("edges", "nodes"):
+                if part.name == "edges":
+                    edge_type = named_type(self.field_of(connection_type, "edges").type)
+                    item = self.edge(edge_type, node_type, part, rows, cursor)
+                else:
+                    item = self.object(node_type, self.children(part, node_type), rows)
+                value = func.coalesce(
+                    func.json_agg(aggregate_order_by(item, rows.c._rn)).filter(kept), literal_column("'[]'::json")
+                )
+            elif part.name == "pageInfo":
+                value = self.page_info(part, query, rows, kept, cursor)
+            else:
+                raise Unplannable(f"connection field {part.name}")
+            pairs.append((part.key, value))
+        # HAVING makes this an aggregate query: exactly one row, also for an empty page
+        return select(self.obj(pairs)).select_from(rows).having(true()).scalar_subquery()
+
+    def list_query(self, plan: Many, field: GraphQLField, selected: Selected) -> ListQuery:
+        """The data layer's list request for the field's arguments, as the resolver builds it."""
         args = self.arguments(field, selected)
         if args.get("last") is not None or args.get("before") is not None:
             raise Unplannable("backward page")
+        listing = plan.listing
         try:
             query = listing.query(
                 self.to_input(listing.filter, args.get("filter")),
@@ -286,12 +327,15 @@ class Planner:
                 None,
                 None,
             )
-            values = decode_cursor(query.ordering, query.page.cursor) if query.page.cursor else None
+            if query.page.cursor:
+                decode_cursor(query.ordering, query.page.cursor)
         except UserInputError as exc:
             raise Unplannable(str(exc)) from exc
-        entity = listing.entity
-        if link is not None:
-            query = link.adapt(query)
+        return query if plan.link is None else plan.link.adapt(query)
+
+    def page(self, plan: Many, query: ListQuery, parent: Any | None) -> PlannedPage:
+        """`LIMIT first + 1` rows after the cursor, numbered, correlated with the parent row."""
+        entity, link = plan.listing.entity, plan.link
         expressions = query.ordering.expressions()
         ascending = query.direction is Direction.ASC
         order = [e.asc() if ascending else e.desc() for e in expressions]
@@ -300,62 +344,37 @@ class Planner:
             if parent is None:
                 raise Unplannable("a linked list needs its parent")
             conditions.append(link.parent_column == parent.c.id)
+        source = link.source if link is not None else entity.table
         page = select(
             *entity.columns,
             *(link.extra if link is not None else ()),
             *sort_columns(query.ordering),
             func.row_number().over(order_by=order).label("_rn"),
-        )
-        page = page.select_from(link.source if link is not None else entity.table).where(*conditions)
-        if parent is not None:
-            page = page.correlate(parent)
-        if values is not None:
+        ).select_from(source)
+        page = page.where(*conditions)
+        if query.page.cursor:
+            values = decode_cursor(query.ordering, query.page.cursor)
             right = tuple_(*[literal(v, type_=e.type) for v, e in zip(values, expressions, strict=True)])
             page = page.where(tuple_(*expressions) > right if ascending else tuple_(*expressions) < right)
+        count = select(func.count()).select_from(source).where(*conditions)
+        if parent is not None:
+            page, count = page.correlate(parent), count.correlate(parent)
         self.aliases += 1
         rows = page.order_by(*order).limit(query.page.limit + 1).subquery(f"p{self.aliases}")
-        limit = query.page.limit
-        kept = rows.c._rn <= limit
-        cursor = self.cursor(query, rows)
-        connection_type = named_type(field.type)
-        node_type = type_name_of(listing.node)
-        pairs: list[tuple[str, ColumnElement[Any]]] = []
-        for part in self.children(selected, connection_type):
-            if part.name == "__typename":
-                value: ColumnElement[Any] = literal(connection_type)
-            elif part.name == "totalCount":
-                counted = select(func.count()).select_from(link.source if link is not None else entity.table)
-                counted = counted.where(*conditions)
-                value = (counted.correlate(parent) if parent is not None else counted).scalar_subquery()
-            elif part.name == "edges":
-                edge_type = named_type(self.field_of(connection_type, "edges").type)
-                edge = self.edge(edge_type, node_type, part, rows, cursor)
-                value = func.coalesce(
-                    func.json_agg(aggregate_order_by(edge, rows.c._rn)).filter(kept), literal_column("'[]'::json")
-                )
-            elif part.name == "nodes":
-                item = self.object(node_type, self.children(part, node_type), rows)
-                value = func.coalesce(
-                    func.json_agg(aggregate_order_by(item, rows.c._rn)).filter(kept), literal_column("'[]'::json")
-                )
-            elif part.name == "pageInfo":
-                first = func.array_agg(aggregate_order_by(cursor, rows.c._rn)).filter(kept)
-                last = func.array_agg(aggregate_order_by(cursor, rows.c._rn.desc())).filter(kept)
-                value = self.simple(
-                    "PageInfo",
-                    self.children(part, "PageInfo"),
-                    {
-                        "hasNextPage": func.count() > limit,
-                        "hasPreviousPage": literal(query.page.after is not None, Boolean),
-                        "startCursor": first[1],
-                        "endCursor": last[1],
-                    },
-                )
-            else:
-                raise Unplannable(f"connection field {part.name}")
-            pairs.append((part.key, value))
-        # HAVING makes this an aggregate query: exactly one row, also for an empty page
-        return select(self.obj(pairs)).select_from(rows).having(true()).scalar_subquery()
+        return PlannedPage(rows, count.scalar_subquery())
+
+    def page_info(
+        self, selected: Selected, query: ListQuery, rows: Any, kept: Any, cursor: ColumnElement[Any]
+    ) -> ColumnElement[Any]:
+        first = func.array_agg(aggregate_order_by(cursor, rows.c._rn)).filter(kept)
+        last = func.array_agg(aggregate_order_by(cursor, rows.c._rn.desc())).filter(kept)
+        values = {
+            "hasNextPage": func.count() > query.page.limit,
+            "hasPreviousPage": literal(query.page.after is not None, Boolean),
+            "startCursor": first[1],
+            "endCursor": last[1],
+        }
+        return self.simple("PageInfo", self.children(selected, "PageInfo"), values)
 
     def simple(
         self, type_name: str, selections: list[Selected], values: dict[str, ColumnElement[Any]]

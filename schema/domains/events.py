@@ -175,7 +175,7 @@ class EventOrder:
 
 
 def feed_url(info: InfoT, **params: str) -> str:
-    """An absolute URL of the iCalendar feed (`feeds.py` serves it)."""
+    """An absolute URL of the iCalendar feed (`web/feeds.py` serves it)."""
     request = info.context.request
     base = str(request.base_url).rstrip("/") if request is not None else ""
     slug = params.pop("event", None)

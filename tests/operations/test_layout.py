@@ -49,7 +49,8 @@ def test_importing_the_schema_builds_nothing() -> None:
 
 def test_functions_on_the_request_path_are_short() -> None:
     longest = []
-    for path in [*sorted((ROOT / "web").glob("*.py")), ROOT / "app.py"]:
+    on_the_path = [ROOT / "app.py", ROOT / "schema/core/planner.py", ROOT / "schema/core/fields.py"]
+    for path in [*sorted((ROOT / "web").glob("*.py")), *on_the_path]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 length = (node.end_lineno or node.lineno) - node.lineno + 1
