@@ -8,6 +8,7 @@ import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 
+import asyncpg
 import strawberry
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,6 +19,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from db import migrate
 from db.engine import create_engine, read_engine, resolve_database_url
+from db.readpool import ReadPool
 from resolvers import accounts
 from schema.compose import default_schema
 from settings import DEMO_PASSWORD, Settings, SettingsError
@@ -75,6 +77,7 @@ def lifespan(
         database = active.url.render_as_string(hide_password=True)
         app.state.apq_store = caching.make_store(settings.redis_url, database)
         app.state.response_store = caching.make_store(settings.redis_url, database)
+        app.state.read_pool = ReadPool(active.url.render_as_string(hide_password=False))
         try:
             await refuse_unsafe_production(settings, active)
             # Everything built so far lives as long as the process: keep it out of the garbage
@@ -83,6 +86,7 @@ def lifespan(
             gc.freeze()
             yield
         finally:
+            await app.state.read_pool.close()
             if owned:
                 await active.dispose()
 
@@ -106,7 +110,9 @@ def create_app(
     app = Starlette(
         routes=ROUTES,
         middleware=middleware(chosen),
-        exception_handlers={OSError: health.database_failure, SQLAlchemyError: health.database_failure},
+        exception_handlers=dict.fromkeys(
+            (OSError, SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError), health.database_failure
+        ),
         lifespan=lifespan(chosen, database_url, engine),
     )
     app.state.schema = schema or default_schema()

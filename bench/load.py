@@ -241,6 +241,7 @@ def statements_per_request(url: str, queries: list[Query]) -> dict[str, int]:
             app.router.lifespan_context(app),
             httpx.AsyncClient(transport=transport, base_url="http://b") as client,
         ):
+            app.state.read_pool.listeners.append(seen.append)
             for query in queries:
                 seen.clear()
                 response = await client.post("/graphql", json={"query": query.ours, "variables": query.ours_variables})

@@ -58,6 +58,7 @@ async def main() -> None:
     rows: list[tuple[str, int, float, float]] = []
     transport = httpx.ASGITransport(app=app)
     async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://b") as client:
+        app.state.read_pool.listeners.append(statements.append)
         for label, text in QUERIES.items():
 
             async def run(body: dict[str, Any] = {"query": text}) -> None:  # noqa: B006

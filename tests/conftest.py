@@ -134,6 +134,11 @@ class StatementCounter:
         self.statements: list[str] = []
         event.listen(engine.sync_engine, "before_cursor_execute", self._record)
 
+    def watch(self, app: Any) -> StatementCounter:
+        """Also count what the app's read pool sends (planned reads after their first run)."""
+        app.state.read_pool.listeners.append(self.statements.append)
+        return self
+
     def _record(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         self.statements.append(statement)
 
@@ -199,6 +204,7 @@ async def serve_api(
     counter = StatementCounter(engine)
     app = create_app(engine=engine, schema=schema, settings=settings)
     async with app.router.lifespan_context(app):
+        counter.watch(app)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield Api(client, counter)
@@ -244,7 +250,7 @@ class LiveServer:
             if time.monotonic() > deadline or not self.thread.is_alive():
                 raise RuntimeError("uvicorn did not start")
             time.sleep(0.02)
-        self.counter = StatementCounter(self.app.state.engine)
+        self.counter = StatementCounter(self.app.state.engine).watch(self.app)
         return self
 
     def stop(self) -> None:

@@ -168,6 +168,7 @@ async def open_context(call: Call) -> None:
         tables_read=set() if call.cache_key else None,
         portal_url=call.settings.portal_url,
         root_fields=call.measured.root_fields,
+        read_pool=state.read_pool,
     )
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from strawberry.types import Info
 
+from db.readpool import ReadPool
 from resolvers.base import DataContext
 from schema.core.ids import decode_id
 
@@ -27,6 +28,8 @@ class Context(DataContext):
     """Set by `RootFieldPolicy`: the root fields the operation selects."""
     portal_url: str = "https://www.unternehmen-in-lichtenberg.de"
     """The portal's own pages (event links in JSON-LD), from the settings."""
+    read_pool: ReadPool | None = None
+    """asyncpg's pool for planned reads (db/readpool.py)."""
     personal_data: bool = False
     """Set by `PersonalData` when a response holds contact persons (then `private, no-store`)."""
 
