@@ -67,10 +67,11 @@ fuzz: $(STAMP) $(NODE_STAMP) $(STATIC_STAMP)
 soak: $(STAMP)
 	$(BIN)/python -m bench.soak
 
-# The load benchmark against PostGraphile 4 (several minutes; not part of `make test`).
+# The load benchmark against PostGraphile 4 and 5 (about half an hour; not part of `make test`).
 bench: $(STAMP)
 	command -v wrk >/dev/null || apt-get install -y --no-install-recommends wrk || (apt-get update && apt-get install -y --no-install-recommends wrk)
-	cd bench/peers && npm ci --no-audit --no-fund --loglevel=error
+	cd bench/peers/pg4 && npm ci --no-audit --no-fund --loglevel=error
+	cd bench/peers/pg5 && npm ci --no-audit --no-fund --loglevel=error
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[bench]'
 	$(BIN)/python -m bench.load
 

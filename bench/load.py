@@ -1,17 +1,22 @@
-"""`make bench`: the partner query mix under load, this service against PostGraphile 4.
+"""`make bench`: the partner query mix under load, this service against PostGraphile 4 and 5.
 
 1. A dedicated database (`upl_bench` on the embedded server, or `BENCH_DATABASE_URL`) holds
    `upl db seed --synthetic` at BENCH_COMPANIES (100,000 by default: 1,000 networks, ~280,000
    memberships, 20,000 spaces, 2,000 projects, 200,000 events); it is reused while the size fits.
-2. PostGraphile 4 (`bench/peers/`, npm lock file) serves a schema of views over the same tables
-   (published rows only, with smart comments for keys and relations), as `postgraphile` does.
+2. PostGraphile 4 (`bench/peers/pg4/`) and PostGraphile 5 (`bench/peers/pg5/`: the amber preset on
+   Node 22 from npm's `node@22`; npm lock files) serve a schema of views over the same tables
+   (published rows only, with smart comments for keys and relations). PostGraphile 5 names keys
+   `rowId`; its queries are PostGraphile 4's, translated (`for_postgraphile5`).
 3. For each query of the mix, alternating, each server gets a warm-up and then a fixed-length
    `wrk` run (Debian's wrk, 2 threads, BENCH_CONNECTIONS connections), from a separate process:
    ours under uvicorn with 1 and 2 workers (planner on, response cache off: the engine is
-   measured, not the cache) and PostGraphile (one Node process).
-4. Reported: requests/s, p50/p90/p99 latency, SQL statements per request (ours: counted on the
-   engine in-process; PostGraphile: counted in its own debug log of the statements it sends),
-   peak RSS.
+   measured, not the cache) and each PostGraphile (one Node process). Before the runs, every
+   server is asked each query and the answers of queries marked `same_answer` must agree value
+   by value.
+4. Reported: requests/s, p50/p90/p99 latency, SQL statements per request (ours: counted in-process;
+   the PostGraphiles: counted in their own debug logs of the statements they send), peak RSS,
+   PostgreSQL's own execution time of our planned statement (`EXPLAIN ANALYZE`, median of 5) and
+   our worker's CPU per request (from /proc over the run), with the ratio to the faster peer.
    Results go to bench/results/latest.{json,md,png}.
 
 Environment: BENCH_COMPANIES, BENCH_DURATION (s, default 20), BENCH_WARMUP (s, default 5),
@@ -51,6 +56,7 @@ from settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PEERS = ROOT / "bench" / "peers"
+PEER4, PEER5 = PEERS / "pg4", PEERS / "pg5"
 RESULTS = ROOT / "bench" / "results"
 COMPANIES = int(os.environ.get("BENCH_COMPANIES", "100000"))
 DURATION = int(os.environ.get("BENCH_DURATION", "20"))
@@ -88,12 +94,16 @@ class Query:
     peer: str | None
     ours_variables: dict[str, Any] | None = None
     peer_variables: dict[str, Any] | None = None
+    peer5_variables: dict[str, Any] | None = None
+    """PostGraphile 5's, where they differ (its cursors)."""
     same_answer: bool = False
     """Both servers must return the same values in the same order (checked before the runs)."""
     in_mix: bool = True
 
 
-def mix(now: str, deep_cursor: str, peer_deep_cursor: str, company_id: int, company_gid: str) -> list[Query]:
+def mix(
+    now: str, deep_cursor: str, peer_deep_cursor: str, peer5_deep_cursor: str, company_id: int, company_gid: str
+) -> list[Query]:
     month = (dt.datetime.fromisoformat(now) + dt.timedelta(days=31)).isoformat()
     return [
         Query(
@@ -157,6 +167,7 @@ def mix(now: str, deep_cursor: str, peer_deep_cursor: str, company_id: int, comp
             """query($after: Cursor!) { allCompanies(first: 50, after: $after, orderBy: NAME_ASC) { pageInfo { endCursor } nodes { name } } }""",
             {"after": deep_cursor},
             {"after": peer_deep_cursor},
+            {"after": peer5_deep_cursor},
         ),
     ]
 
@@ -300,6 +311,18 @@ class Server:
             total += int(match.group(1)) if match else 0
         return round(total / 1024, 1)
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the server's process group so far."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for pid in [self.process.pid, *children(self.process.pid)]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / ticks
+        return total
+
     def stop(self) -> None:
         os.killpg(self.process.pid, signal.SIGTERM)
         try:
@@ -342,7 +365,7 @@ def ours(workers: int, url: str) -> Server:
 def postgraphile(url: str, log: Path | None = None) -> Server:
     """PostGraphile 4 on the view schema; with `log`, every SQL statement it sends goes there."""
     port = free_port()
-    binary = PEERS / "node_modules" / ".bin" / "postgraphile"
+    binary = PEER4 / "node_modules" / ".bin" / "postgraphile"
     command = [
         str(binary),
         "-c",
@@ -362,22 +385,64 @@ def postgraphile(url: str, log: Path | None = None) -> Server:
     return Server("PostGraphile 4", command, env, f"http://127.0.0.1:{port}/graphql", log)
 
 
-def peer_statements_per_request(url: str, queries: list[Query]) -> dict[str, int]:
-    """PostGraphile's SQL statements per request, counted in its own debug log of every statement
+def postgraphile5(url: str, log: Path | None = None) -> Server:
+    """PostGraphile 5 (amber preset, Node 22); with `log`, every statement it sends goes there."""
+    port = free_port()
+    command = [
+        str(PEER5 / "node_modules" / ".bin" / "node"),
+        str(PEER5 / "node_modules" / "postgraphile" / "dist" / "cli-run.js"),
+        "-C",
+        str(PEER5 / "graphile.config.mjs"),
+    ]
+    env = {
+        "NODE_ENV": "production",
+        "DATABASE_URL": to_libpq_url(url),
+        "PORT": str(port),
+        **({"DEBUG": "@dataplan/pg:PgExecutor"} if log else {}),
+    }
+    return Server("PostGraphile 5", command, env, f"http://127.0.0.1:{port}/graphql", log)
+
+
+def for_postgraphile5(query: str) -> str:
+    """PostGraphile 4's query as PostGraphile 5 spells it (its Node plugin names keys `rowId`)."""
+    return query.replace("companyById(id:", "companyByRowId(rowId:").replace("networkById(id:", "networkByRowId(rowId:")
+
+
+@dataclass(frozen=True)
+class Peer:
+    name: str
+    start: Any
+    statement_line: re.Pattern[bytes]
+    """How a sent statement starts in the peer's debug log."""
+
+    def body(self, query: Query) -> dict[str, Any]:
+        assert query.peer is not None
+        if self.name == "PostGraphile 5":
+            return {"query": for_postgraphile5(query.peer), "variables": query.peer5_variables or query.peer_variables}
+        return {"query": query.peer, "variables": query.peer_variables}
+
+
+PEER_SERVERS = (
+    Peer("PostGraphile 4", postgraphile, re.compile(rb"^\d{4}-\d\d-\d\dT[\d:.]+Z postgraphile:postgres ", re.M)),
+    Peer("PostGraphile 5", postgraphile5, re.compile(rb"^\d{4}-\d\d-\d\dT[\d:.]+Z @dataplan/pg:PgExecutor ", re.M)),
+)
+
+
+def peer_statements_per_request(url: str, queries: list[Query], peer: Peer) -> dict[str, int]:
+    """A peer's SQL statements per request, counted in its own debug log of every statement
     (the machine's PostgreSQL does not preload pg_stat_statements)."""
-    statement = re.compile(rb"^\d{4}-\d\d-\d\dT[\d:.]+Z postgraphile:postgres ", re.M)
     with tempfile.TemporaryDirectory() as directory:
-        log = Path(directory) / "postgraphile.log"
-        server = postgraphile(url, log)
+        log = Path(directory) / "peer.log"
+        server = peer.start(url, log)
         try:
             result = {}
             for query in queries:
                 if query.peer is None:
                     continue
-                before = len(statement.findall(log.read_bytes()))
+                before = len(peer.statement_line.findall(log.read_bytes()))
                 for _ in range(3):
-                    httpx.post(server.url, json={"query": query.peer, "variables": query.peer_variables}, timeout=60)
-                result[query.name] = round((len(statement.findall(log.read_bytes())) - before) / 3)
+                    httpx.post(server.url, json=peer.body(query), timeout=60)
+                result[query.name] = round((len(peer.statement_line.findall(log.read_bytes())) - before) / 3)
             return result
         finally:
             server.stop()
@@ -394,6 +459,10 @@ class Run:
     errors: int
     statements: int | None
     peak_rss_mb: float
+    database_ms: float | None = None
+    """PostgreSQL's execution time of the planned statement (ours only)."""
+    cpu_ms: float | None = None
+    """CPU of the server's processes per request over the run."""
 
 
 def wrk(url: str, body: dict[str, Any] | list[dict[str, Any]], seconds: int) -> dict[str, float]:
@@ -454,6 +523,21 @@ def leaves(value: Any) -> Any:
         yield value
 
 
+def deep_cursors(url: str) -> tuple[str, str]:
+    """The cursor of page 200 of companies by name, as each PostGraphile writes it."""
+    body = {"query": "{ allCompanies(first: 1, offset: 9949, orderBy: NAME_ASC) { pageInfo { endCursor } } }"}
+    cursors = []
+    for peer in PEER_SERVERS:
+        server = peer.start(url)
+        try:
+            cursors.append(
+                httpx.post(server.url, json=body, timeout=60).json()["data"]["allCompanies"]["pageInfo"]["endCursor"]
+            )
+        finally:
+            server.stop()
+    return cursors[0], cursors[1]
+
+
 def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk (make bench does it)")
@@ -461,77 +545,112 @@ def main() -> None:
     asyncio.run(prepare(url))
     values = asyncio.run(setup_values(url))
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-    peer = postgraphile(url)
-    try:
-        peer_cursor_body = {
-            "query": "{ allCompanies(first: 1, offset: 9949, orderBy: NAME_ASC) { pageInfo { endCursor } } }"
-        }
-        peer_cursor = httpx.post(peer.url, json=peer_cursor_body, timeout=60).json()["data"]["allCompanies"][
-            "pageInfo"
-        ]["endCursor"]
-    finally:
-        peer.stop()
-    queries = mix(now, values["deep_cursor"], peer_cursor, values["company_id"], values["company_gid"])
+    peer4_cursor, peer5_cursor = deep_cursors(url)
+    queries = mix(now, values["deep_cursor"], peer4_cursor, peer5_cursor, values["company_id"], values["company_gid"])
     wanted = {name.strip() for name in os.environ.get("BENCH_QUERIES", "").split(",") if name.strip()}
     if wanted:
         queries = [q for q in queries if q.name.split(" ")[0] in wanted or q.name in wanted]
     statements = statements_per_request(url, queries)
-    peer_statements = peer_statements_per_request(url, queries)
+    database = asyncio.run(database_times(url, queries))
+    peer_statements = {peer.name: peer_statements_per_request(url, queries, peer) for peer in PEER_SERVERS}
     both_sides = [q for q in queries if q.peer is not None and q.in_mix]
     mixed = Query("mix (a-e, g)", "", "")
     statements[mixed.name] = round(sum(statements[q.name] for q in both_sides) / len(both_sides))
-    peer_statements[mixed.name] = round(sum(peer_statements[q.name] for q in both_sides) / len(both_sides))
+    for counts in peer_statements.values():
+        counts[mixed.name] = round(sum(counts[q.name] for q in both_sides) / len(both_sides))
     runs: list[Run] = []
-    answers: dict[str, list[list[Any]]] = {}
     for query in [*queries, mixed]:
-        for make in (lambda: ours(1, url), lambda: postgraphile(url), lambda: ours(2, url)):
+        answers: list[list[Any]] = []
+        makers = [("ours", lambda: ours(1, url)), *((p, lambda p=p: p.start(url)) for p in PEER_SERVERS)]
+        for side, make in [*makers, ("ours", lambda: ours(2, url))]:
+            peer = side if isinstance(side, Peer) else None
+            if peer is not None and query.peer is None:
+                continue
             server = make()
             try:
-                is_peer = server.name.startswith("PostGraphile")
-                if is_peer and query.peer is None:
-                    continue
-                body: dict[str, Any] | list[dict[str, Any]]
-                if query is mixed:
-                    body = [
-                        {"query": q.peer, "variables": q.peer_variables}
-                        if is_peer
-                        else {"query": q.ours, "variables": q.ours_variables}
-                        for q in both_sides
-                    ]
-                else:
-                    body = (
-                        {"query": query.peer, "variables": query.peer_variables}
-                        if is_peer
-                        else {"query": query.ours, "variables": query.ours_variables}
-                    )
-                    answers.setdefault(query.name, []).append(check_answer(server.url, body, query.name))
-                    if (
-                        query.same_answer
-                        and len(answers[query.name]) == 2
-                        and len(set(map(repr, answers[query.name]))) != 1
-                    ):
-                        raise SystemExit(f"{query.name}: PostGraphile and this service answer differently")
-                wrk(server.url, body, WARMUP)
-                figures = wrk(server.url, body, DURATION)
-                run = Run(
-                    query.name,
-                    server.name,
-                    figures["rps"],
-                    figures["p50"],
-                    figures["p90"],
-                    figures["p99"],
-                    int(figures["errors"]),
-                    peer_statements[query.name] if is_peer else statements[query.name],
-                    server.peak_rss_mb(),
-                )
-                runs.append(run)
-                print(
-                    f"{query.name:24} {server.name:18} {run.requests_per_s:8.1f} req/s  p99 {run.p99_ms:8.1f} ms",
-                    flush=True,
-                )
+                body = request_body(query, peer, both_sides, mixed)
+                if query is not mixed:
+                    answers.append(check_answer(server.url, body, query.name))
+                    if query.same_answer and len(set(map(repr, answers))) != 1:
+                        raise SystemExit(f"{query.name}: {server.name} answers differently")
+                runs.append(measure(server, query, body, peer, statements, peer_statements, database))
             finally:
                 server.stop()
     report(runs, asyncio.run(server_version(url)))
+
+
+def request_body(query: Query, peer: Peer | None, both_sides: list[Query], mixed: Query) -> Any:
+    """What a server is sent for `query`: the peer's spelling, or ours; the mix in turn."""
+
+    def one(q: Query) -> dict[str, Any]:
+        return peer.body(q) if peer is not None else {"query": q.ours, "variables": q.ours_variables}
+
+    return [one(q) for q in both_sides] if query is mixed else one(query)
+
+
+def measure(
+    server: Server,
+    query: Query,
+    body: Any,
+    peer: Peer | None,
+    statements: dict[str, int],
+    peer_statements: dict[str, dict[str, int]],
+    database: dict[str, float],
+) -> Run:
+    wrk(server.url, body, WARMUP)
+    cpu_before = server.cpu_seconds()
+    figures = wrk(server.url, body, DURATION)
+    requests = figures["rps"] * DURATION
+    cpu_ms = round((server.cpu_seconds() - cpu_before) * 1000 / requests, 3) if requests else None
+    run = Run(
+        query.name,
+        server.name,
+        figures["rps"],
+        figures["p50"],
+        figures["p90"],
+        figures["p99"],
+        int(figures["errors"]),
+        peer_statements[peer.name][query.name] if peer is not None else statements[query.name],
+        server.peak_rss_mb(),
+        database.get(query.name) if peer is None else None,
+        cpu_ms,
+    )
+    print(
+        f"{query.name:24} {server.name:18} {run.requests_per_s:8.1f} req/s  p99 {run.p99_ms:8.1f} ms  "
+        f"cpu {cpu_ms} ms/request",
+        flush=True,
+    )
+    return run
+
+
+async def database_times(url: str, queries: list[Query]) -> dict[str, float]:
+    """PostgreSQL's own execution time of each planned statement: the median of 5 EXPLAIN ANALYZE
+    runs after a warm-up, with our sessions' settings (the limit no server in front can pass)."""
+    from graphql import parse
+    from sqlalchemy.dialects import postgresql
+
+    from db.engine import SERVER_SETTINGS
+    from resolvers.base import DataContext
+    from schema.compose import default_schema
+    from schema.core import planner
+
+    schema = default_schema()._schema
+    connection = await asyncpg.connect(to_libpq_url(url), server_settings=SERVER_SETTINGS)
+    times: dict[str, float] = {}
+    try:
+        for query in queries:
+            statement = planner.plan(schema, parse(query.ours), None, query.ours_variables, DataContext(engine=None))  # type: ignore[arg-type]
+            if statement is None:
+                continue
+            sql = str(statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+            runs = []
+            for _ in range(6):
+                plan = await connection.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+                runs.append(json.loads(plan)[0]["Execution Time"])
+            times[query.name] = round(sorted(runs[1:])[2], 2)
+    finally:
+        await connection.close()
+    return times
 
 
 async def server_version(url: str) -> str:
@@ -561,19 +680,26 @@ def report(runs: list[Run], postgres: str) -> None:
         f"Measured {meta['date']} on {machine}; {COMPANIES} companies; wrk, {CONNECTIONS} connections, "
         f"{DURATION} s per run after {WARMUP} s warm-up; ours: planner on, response cache off.",
         "",
-        "| query | server | req/s | p50 ms | p90 ms | p99 ms | SQL statements | peak RSS MB | vs PostGraphile |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| query | server | req/s | p50 ms | p90 ms | p99 ms | SQL statements | PostgreSQL ms | CPU ms/request "
+        "| peak RSS MB | vs faster PostGraphile |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    peer = {r.query: r for r in runs if r.server.startswith("PostGraphile")}
+    faster: dict[str, Run] = {}
+    for r in runs:
+        if r.server.startswith("PostGraphile") and (
+            r.query not in faster or r.requests_per_s > faster[r.query].requests_per_s
+        ):
+            faster[r.query] = r
     for r in runs:
         ratio = (
-            f"{r.requests_per_s / peer[r.query].requests_per_s:.2f}x"
-            if r.query in peer and r is not peer[r.query]
+            f"{r.requests_per_s / faster[r.query].requests_per_s:.2f}x"
+            if r.query in faster and not r.server.startswith("PostGraphile")
             else ""
         )
         lines.append(
             f"| {r.query} | {r.server} | {r.requests_per_s:.1f} | {r.p50_ms} | {r.p90_ms} | {r.p99_ms} | "
-            f"{'-' if r.statements is None else r.statements} | {r.peak_rss_mb} | {ratio} |"
+            f"{'-' if r.statements is None else r.statements} | {'' if r.database_ms is None else r.database_ms} | "
+            f"{'' if r.cpu_ms is None else r.cpu_ms} | {r.peak_rss_mb} | {ratio} |"
         )
     (RESULTS / "latest.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
