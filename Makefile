@@ -74,6 +74,7 @@ bench: $(STAMP)
 	cd bench/peers/pg5 && npm ci --no-audit --no-fund --loglevel=error
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[bench]'
 	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.visibility
 
 # The small in-process benchmark of the resolver path on the demo data.
 bench-inprocess: $(STAMP)

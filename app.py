@@ -19,6 +19,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from db import migrate
 from db.engine import create_engine, read_engine, resolve_database_url
+from db.generations import GenerationWatcher
 from db.readpool import ReadPool
 from resolvers import accounts
 from schema.compose import default_schema
@@ -76,8 +77,13 @@ def lifespan(
         app.state.read_engine = read_engine(active)
         database = active.url.render_as_string(hide_password=True)
         app.state.apq_store = caching.make_store(settings.redis_url, database)
-        app.state.response_store = caching.make_store(settings.redis_url, database)
+        app.state.responses = caching.make_response_cache(settings.redis_url, database)
         app.state.read_pool = ReadPool(active.url.render_as_string(hide_password=False))
+        app.state.generations = GenerationWatcher(
+            active.url.render_as_string(hide_password=False), app.state.read_engine
+        )
+        await app.state.generations.start()
+        app.state.key_viewers = auth.KeyViewers(app.state.generations)
         try:
             await refuse_unsafe_production(settings, active)
             # Everything built so far lives as long as the process: keep it out of the garbage
@@ -86,6 +92,7 @@ def lifespan(
             gc.freeze()
             yield
         finally:
+            await app.state.generations.stop()
             await app.state.read_pool.close()
             if owned:
                 await active.dispose()

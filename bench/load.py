@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,8 @@ class Query:
     same_answer: bool = False
     """Both servers must return the same values in the same order (checked before the runs)."""
     in_mix: bool = True
+    cache_hits: bool = False
+    """Also measured with the response cache on: a public read repeated while nothing changes."""
 
 
 def mix(
@@ -121,6 +124,7 @@ def mix(
             """{ networkBySlug(slug: "netzwerk-1") { name networkMembershipsByNetworkId(first: 20, orderBy: [COMPANY_NAME_ASC, COMPANY_ID_ASC]) { nodes { companyByCompanyId { name } } }
                  eventsByNetworkId(first: 10, orderBy: STARTS_AT_ASC) { nodes { title startsAt venueName street } } } }""",
             {"now": now},
+            cache_hits=True,
         ),
         Query(
             "c nested 50x20x10",
@@ -148,6 +152,7 @@ def mix(
                  eventsByHostCompanyId(first: 10) { nodes { title startsAt } } } }""",
             {"id": company_gid},
             {"id": str(company_id)},
+            cache_hits=True,
         ),
         Query(
             "f search",
@@ -160,6 +165,7 @@ def mix(
             """{ companies(first: 50) { pageInfo { endCursor } nodes { name } } }""",
             """{ allCompanies(first: 50, orderBy: NAME_ASC) { pageInfo { endCursor } nodes { name } } }""",
             in_mix=False,
+            cache_hits=True,
         ),
         Query(
             "g deep page (200)",
@@ -238,14 +244,15 @@ async def setup_values(url: str) -> dict[str, Any]:
     }
 
 
-def statements_per_request(url: str, queries: list[Query]) -> dict[str, int]:
-    """SQL statements each query costs on our side, counted on the engine."""
+def statements_per_request(url: str, queries: list[Query], cache: bool = False) -> dict[str, int]:
+    """SQL statements each query costs on our side, counted on the engine (with `cache`: the
+    second of two requests, a response cache hit)."""
 
     async def count() -> dict[str, int]:
         engine = create_engine(url)
         seen: list[str] = []
         event.listen(engine.sync_engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
-        app = create_app(engine=engine, settings=Settings(response_cache=False))
+        app = create_app(engine=engine, settings=Settings(response_cache=cache, rate_limit=False))
         result = {}
         transport = httpx.ASGITransport(app=app)
         async with (
@@ -254,8 +261,11 @@ def statements_per_request(url: str, queries: list[Query]) -> dict[str, int]:
         ):
             app.state.read_pool.listeners.append(seen.append)
             for query in queries:
+                body = {"query": query.ours, "variables": query.ours_variables}
+                if cache:
+                    await client.post("/graphql", json=body)
                 seen.clear()
-                response = await client.post("/graphql", json={"query": query.ours, "variables": query.ours_variables})
+                response = await client.post("/graphql", json=body)
                 assert "errors" not in response.json(), (query.name, response.text[:500])
                 result[query.name] = len(seen)
         await engine.dispose()
@@ -338,7 +348,7 @@ def children(pid: int) -> list[int]:
         return []
 
 
-def ours(workers: int, url: str) -> Server:
+def ours(workers: int, url: str, cache: bool = False) -> Server:
     port = free_port()
     command = [
         sys.executable,
@@ -356,10 +366,9 @@ def ours(workers: int, url: str) -> Server:
         "warning",
         "--no-access-log",
     ]
-    env = {"DATABASE_URL": url, "UPL_RESPONSE_CACHE": "0", "UPL_RATE_LIMIT": "0", "UPL_ENV": "demo"}
-    return Server(
-        f"ours, {workers} worker{'s' if workers > 1 else ''}", command, env, f"http://127.0.0.1:{port}/graphql"
-    )
+    env = {"DATABASE_URL": url, "UPL_RESPONSE_CACHE": "1" if cache else "0", "UPL_RATE_LIMIT": "0", "UPL_ENV": "demo"}
+    name = f"ours, {workers} worker{'s' if workers > 1 else ''}" + (", cache hits" if cache else "")
+    return Server(name, command, env, f"http://127.0.0.1:{port}/graphql")
 
 
 def postgraphile(url: str, log: Path | None = None) -> Server:
@@ -551,6 +560,7 @@ def main() -> None:
     if wanted:
         queries = [q for q in queries if q.name.split(" ")[0] in wanted or q.name in wanted]
     statements = statements_per_request(url, queries)
+    hit_statements = statements_per_request(url, [q for q in queries if q.cache_hits], cache=True)
     database = asyncio.run(database_times(url, queries))
     peer_statements = {peer.name: peer_statements_per_request(url, queries, peer) for peer in PEER_SERVERS}
     both_sides = [q for q in queries if q.peer is not None and q.in_mix]
@@ -561,11 +571,21 @@ def main() -> None:
     runs: list[Run] = []
     for query in [*queries, mixed]:
         answers: list[list[Any]] = []
-        makers = [("ours", lambda: ours(1, url)), *((p, lambda p=p: p.start(url)) for p in PEER_SERVERS)]
-        for side, make in [*makers, ("ours", lambda: ours(2, url))]:
+        makers: list[tuple[str | Peer, Callable[[], Server]]] = [
+            ("ours", lambda: ours(1, url)),
+            *((p, lambda p=p: p.start(url)) for p in PEER_SERVERS),
+        ]
+        makers.append(("ours", lambda: ours(2, url)))
+        if query.cache_hits:
+            makers.append(("hits", lambda: ours(1, url, cache=True)))
+        for side, make in makers:
             peer = side if isinstance(side, Peer) else None
             if peer is not None and query.peer is None:
                 continue
+            if peer is not None:
+                count = peer_statements[peer.name][query.name]
+            else:
+                count = (hit_statements if side == "hits" else statements)[query.name]
             server = make()
             try:
                 body = request_body(query, peer, both_sides, mixed)
@@ -573,7 +593,7 @@ def main() -> None:
                     answers.append(check_answer(server.url, body, query.name))
                     if query.same_answer and len(set(map(repr, answers))) != 1:
                         raise SystemExit(f"{query.name}: {server.name} answers differently")
-                runs.append(measure(server, query, body, peer, statements, peer_statements, database))
+                runs.append(measure(server, query, body, count, database.get(query.name) if peer is None else None))
             finally:
                 server.stop()
     report(runs, asyncio.run(server_version(url)))
@@ -588,15 +608,7 @@ def request_body(query: Query, peer: Peer | None, both_sides: list[Query], mixed
     return [one(q) for q in both_sides] if query is mixed else one(query)
 
 
-def measure(
-    server: Server,
-    query: Query,
-    body: Any,
-    peer: Peer | None,
-    statements: dict[str, int],
-    peer_statements: dict[str, dict[str, int]],
-    database: dict[str, float],
-) -> Run:
+def measure(server: Server, query: Query, body: Any, statements: int, database_ms: float | None) -> Run:
     wrk(server.url, body, WARMUP)
     cpu_before = server.cpu_seconds()
     figures = wrk(server.url, body, DURATION)
@@ -610,9 +622,9 @@ def measure(
         figures["p90"],
         figures["p99"],
         int(figures["errors"]),
-        peer_statements[peer.name][query.name] if peer is not None else statements[query.name],
+        statements,
         server.peak_rss_mb(),
-        database.get(query.name) if peer is None else None,
+        database_ms,
         cpu_ms,
     )
     print(
@@ -701,9 +713,32 @@ def report(runs: list[Run], postgres: str) -> None:
             f"{'-' if r.statements is None else r.statements} | {'' if r.database_ms is None else r.database_ms} | "
             f"{'' if r.cpu_ms is None else r.cpu_ms} | {r.peak_rss_mb} | {ratio} |"
         )
+    lines += cache_table(runs)
     (RESULTS / "latest.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     chart(runs)
+
+
+def cache_table(runs: list[Run]) -> list[str]:
+    """Response cache hits against the same read uncached (ours, one worker each)."""
+    uncached = {r.query: r for r in runs if r.server == "ours, 1 worker"}
+    hits = [r for r in runs if r.server.endswith("cache hits") and r.query in uncached]
+    if not hits:
+        return []
+    lines = [
+        "",
+        "Response cache: a public read repeated while its tables are unchanged, against the same read uncached.",
+        "",
+        "| query | hits req/s | uncached req/s | hits / uncached | SQL statements per hit | CPU ms per hit | p99 ms hit |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in hits:
+        base = uncached[r.query]
+        lines.append(
+            f"| {r.query} | {r.requests_per_s:.1f} | {base.requests_per_s:.1f} | "
+            f"{r.requests_per_s / base.requests_per_s:.2f}x | {r.statements} | {r.cpu_ms} | {r.p99_ms} |"
+        )
+    return lines
 
 
 def chart(runs: list[Run]) -> None:

@@ -153,9 +153,10 @@ class StatementCounter:
 class Api:
     """The real app behind an httpx client, with helpers for GraphQL calls."""
 
-    def __init__(self, client: httpx.AsyncClient, counter: StatementCounter) -> None:
+    def __init__(self, client: httpx.AsyncClient, counter: StatementCounter, app: Any = None) -> None:
         self.client = client
         self.counter = counter
+        self.app = app
 
     async def post(
         self, query: str, variables: dict[str, Any] | None = None, headers: dict[str, str] | None = None
@@ -191,9 +192,9 @@ class Api:
 
 
 NO_RESPONSE_CACHE = Settings(response_cache=False, planner=False)
-"""The resolver (DataLoader) path, whose statement counts the tests pin. The response cache adds one
-generation read per request and the planner answers plannable reads with one statement:
-tests/web/test_delivery.py and tests/planner/test_planner.py pin those."""
+"""The resolver (DataLoader) path, whose statement counts the tests pin. A response cache hit costs
+no statement and the planner answers plannable reads with one: tests/web/test_delivery.py and
+tests/planner/test_planner.py pin those."""
 
 
 async def serve_api(
@@ -207,7 +208,7 @@ async def serve_api(
         counter.watch(app)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield Api(client, counter)
+            yield Api(client, counter, app)
     await engine.dispose()
 
 

@@ -27,14 +27,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadSignature, TimestampSigner
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from db.enums import Role
+from db.generations import GenerationWatcher
 from resolvers import accounts
 from resolvers.viewer import ANONYMOUS, Viewer
 from settings import Settings
-from web import cors
+from web import cors, requests
 from web.errors import Refusal
 
 SESSION_COOKIE = "upl_session"
@@ -130,6 +132,45 @@ def throttled(retry: int) -> Refusal:
     )
 
 
+class KeyViewers:
+    """The viewers of the bearer keys this process has seen, by key hash: a keyed request costs
+    no statement for its key.
+
+    An entry holds while `api_keys` and `users` are at the generations it was read at (every
+    change but a last use bumps them, migration 0008, and each process hears of it from its
+    change notifications) and for at most `accounts.LAST_USED_RESOLUTION`, after which the
+    lookup, which records the last use, runs again. While the notifications are down every
+    request looks its key up. Unknown keys are never remembered (they are throttled instead).
+    """
+
+    def __init__(self, generations: GenerationWatcher, max_entries: int = 10_000) -> None:
+        self.generations = generations
+        self.max_entries = max_entries
+        self.ttl = accounts.LAST_USED_RESOLUTION.total_seconds()
+        self.entries: OrderedDict[str, tuple[tuple[int, int], float, Viewer]] = OrderedDict()
+
+    def stamp(self) -> tuple[int, int]:
+        values = self.generations.values
+        return values.get("api_keys", 0), values.get("users", 0)
+
+    async def viewer(self, engine: AsyncEngine, key: str) -> Viewer | None:
+        if not self.generations.synced:
+            return await accounts.viewer_for_key(engine, key)
+        digest, stamp, now = accounts.sha256(key), self.stamp(), time.monotonic()
+        found = self.entries.get(digest)
+        if found is not None and found[0] == stamp and now - found[1] < self.ttl:
+            return found[2]
+        viewer = await accounts.viewer_for_key(engine, key)  # read after the stamp: a change meanwhile moves it on
+        if viewer is None:
+            self.entries.pop(digest, None)
+            return None
+        self.entries[digest] = (stamp, now, viewer)
+        self.entries.move_to_end(digest)
+        while len(self.entries) > self.max_entries:
+            self.entries.popitem(last=False)
+        return viewer
+
+
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -144,6 +185,8 @@ def signer(request: Request) -> TimestampSigner:
 
 
 async def session_viewer(request: Request) -> Viewer | None:
+    if requests.header(request, "cookie") is None:
+        return None  # most calls (every keyed and anonymous one): no cookie to parse
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
@@ -161,7 +204,7 @@ async def authenticate(request: Request, query_key: str | None = None) -> Viewer
 
     `query_key` is a key passed in the URL (`?key=`), for calendar apps that cannot send headers.
     """
-    header = request.headers.get("authorization")
+    header = requests.header(request, "authorization")
     in_url = header is None and bool(query_key)
     if in_url:
         header = f"Bearer {query_key}"
@@ -169,7 +212,7 @@ async def authenticate(request: Request, query_key: str | None = None) -> Viewer
         scheme, _, key = header.partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
             raise Refusal(401, "UNAUTHENTICATED", "Send the API key as `Authorization: Bearer KEY`.")
-        viewer = await accounts.viewer_for_key(request.app.state.engine, key.strip())
+        viewer = await request.app.state.key_viewers.viewer(request.app.state.engine, key.strip())
         if viewer is not None and in_url and viewer.role not in URL_KEY_ROLES:
             # URLs end up in access logs, proxies and browser histories: no keys that can write there
             raise Refusal(

@@ -11,27 +11,27 @@
 
 from __future__ import annotations
 
-import base64
+import functools
 import hashlib
-import json
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 import orjson
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response
 
 from db import models
 from resolvers.viewer import Viewer
-from web.requests import Params
+from web.requests import Params, header
 
 generations = models.table_of(models.DataGeneration)
 
 CACHE_TTL = 3600
+V = TypeVar("V")
+MAX_REMEMBERED_KEY_PARTS = 16_384
+"""Documents and variables longer than this are hashed on every request (no memory held for them)."""
 UNCACHED_ROOT_FIELDS = frozenset({"changes", "changesHead", "_service", "_entities"})
 
 
@@ -41,14 +41,14 @@ class Store(Protocol):
     async def set(self, key: str, value: bytes, ttl: int) -> None: ...
 
 
-class MemoryStore:
+class MemoryStore(Generic[V]):
     """A bounded LRU with expiry, for one process."""
 
     def __init__(self, max_entries: int = 10_000) -> None:
-        self.entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self.entries: OrderedDict[str, tuple[float, V]] = OrderedDict()
         self.max_entries = max_entries
 
-    async def get(self, key: str) -> bytes | None:
+    async def get(self, key: str) -> V | None:
         found = self.entries.get(key)
         if found is None:
             return None
@@ -59,7 +59,7 @@ class MemoryStore:
         self.entries.move_to_end(key)
         return value
 
-    async def set(self, key: str, value: bytes, ttl: int) -> None:
+    async def set(self, key: str, value: V, ttl: int) -> None:
         self.entries[key] = (time.monotonic() + ttl, value)
         self.entries.move_to_end(key)
         while len(self.entries) > self.max_entries:
@@ -86,7 +86,7 @@ class RedisStore:
 def make_store(redis_url: str | None, database: str) -> Store:
     """Memory, or Redis under a prefix naming the database (deployments may share one Redis)."""
     if not redis_url:
-        return MemoryStore()
+        return MemoryStore[bytes]()
     return RedisStore(redis_url, prefix=f"upl:{hashlib.sha256(database.encode()).hexdigest()[:12]}:")
 
 
@@ -97,58 +97,89 @@ class CachedResponse:
     tables: tuple[str, ...]
     generations: tuple[int, ...]
     max_age: int
+    etag: str
 
     def encode(self) -> bytes:
-        return orjson.dumps(
+        """A JSON header line, then the body as it is (no base64: a hit only splits the bytes)."""
+        header = orjson.dumps(
             {
-                "body": base64.b64encode(self.body).decode(),
                 "media_type": self.media_type,
                 "tables": self.tables,
                 "generations": self.generations,
                 "max_age": self.max_age,
+                "etag": self.etag,
             }
         )
+        return header + b"\n" + self.body
 
     @staticmethod
     def of(body: bytes, media_type: str, tables: set[str], generations: dict[str, int], max_age: int) -> CachedResponse:
         """The entry of a response that read `tables` when they were at `generations`."""
         read = tuple(sorted(tables))
-        return CachedResponse(body, media_type, read, tuple(generations.get(t, 0) for t in read), max_age)
+        at = tuple(generations.get(t, 0) for t in read)
+        return CachedResponse(body, media_type, read, at, max_age, etag_of(body))
 
     @staticmethod
-    def decode(raw: bytes) -> CachedResponse:
-        data = orjson.loads(raw)
-        return CachedResponse(
-            body=base64.b64decode(data["body"]),
-            media_type=data["media_type"],
-            tables=tuple(data["tables"]),
-            generations=tuple(data["generations"]),
-            max_age=data["max_age"],
-        )
+    def decode(raw: bytes) -> CachedResponse | None:
+        """The entry, or None for one this version cannot read (written by an older release)."""
+        header, _, body = raw.partition(b"\n")
+        try:
+            data = orjson.loads(header)
+            tables, generations = tuple(data["tables"]), tuple(data["generations"])
+            return CachedResponse(body, data["media_type"], tables, generations, data["max_age"], data["etag"])
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            return None
 
 
 def cache_key(query: str, params: Params, viewer: Viewer, media_type: str) -> str:
-    # the standard json module: exact for integers beyond 64 bits and NaN (orjson refuses the one
-    # and writes null for the other, which would share null's entry)
-    parts = json.dumps([query, params.operation_name, params.variables, viewer.role.value, media_type], sort_keys=True)
-    return "response:" + hashlib.sha256(parts.encode()).hexdigest()
+    """A digest of everything the response depends on (remembered for the documents and
+    variables seen most, so a hit does not hash the document again)."""
+    parts = (query, params.operation_name, viewer.role.value, media_type, params.variables_key)
+    if len(query) + len(parts[4]) > MAX_REMEMBERED_KEY_PARTS:
+        return _digest.__wrapped__(*parts)
+    return _digest(*parts)
 
 
-async def current_generations(engine: AsyncEngine) -> dict[str, int]:
-    async with engine.connect() as connection:
-        rows = (await connection.execute(select(generations.c.table_name, generations.c.generation))).all()
-    return {row.table_name: row.generation for row in rows}
+@functools.lru_cache(maxsize=4096)
+def _digest(query: str, operation_name: str | None, role: str, media_type: str, variables_key: bytes) -> str:
+    """Each part length-prefixed (unambiguous); the variables as `Params.variables_key` has them."""
+    digest = hashlib.sha256()
+    for part in (query, operation_name or "", role, media_type):
+        encoded = part.encode("utf-8", "surrogatepass")
+        digest.update(len(encoded).to_bytes(8, "big") + encoded)
+    digest.update(b"\0" if operation_name is None else b"\1")
+    digest.update(variables_key)
+    return "response:" + digest.hexdigest()
 
 
-async def cached_response(store: Store, key: str, current: dict[str, int]) -> CachedResponse | None:
-    """The cached response for `key`, if every table it read is still at the `current` generation."""
-    raw = await store.get(key)
-    if raw is None:
-        return None
-    entry = CachedResponse.decode(raw)
-    if tuple(current.get(t, 0) for t in entry.tables) != entry.generations:
-        return None
-    return entry
+class ResponseCache:
+    """Cached responses: as objects in this process's memory, or encoded in a shared store
+    (Redis), where every worker and instance finds them."""
+
+    def __init__(self, shared: Store | None = None, max_entries: int = 10_000) -> None:
+        self.shared = shared
+        self.local = MemoryStore[CachedResponse](max_entries)
+
+    async def get(self, key: str, current: dict[str, int]) -> CachedResponse | None:
+        """The response for `key`, if every table it read is still at the `current` generation."""
+        if self.shared is None:
+            entry = await self.local.get(key)
+        else:
+            raw = await self.shared.get(key)
+            entry = None if raw is None else CachedResponse.decode(raw)
+        if entry is None or tuple(current.get(t, 0) for t in entry.tables) != entry.generations:
+            return None
+        return entry
+
+    async def put(self, key: str, entry: CachedResponse) -> None:
+        if self.shared is None:
+            await self.local.set(key, entry, CACHE_TTL)
+        else:
+            await self.shared.set(key, entry.encode(), CACHE_TTL)
+
+
+def make_response_cache(redis_url: str | None, database: str) -> ResponseCache:
+    return ResponseCache(make_store(redis_url, database) if redis_url else None)
 
 
 def etag_of(body: bytes) -> str:
@@ -165,11 +196,13 @@ def cache_control(viewer: Viewer, max_age: int, private_data: bool) -> str:
     return f"{scope}, max-age={max_age}"
 
 
-def conditional(request: Request, body: bytes, media_type: str, headers: dict[str, str], status: int = 200) -> Response:
+def conditional(
+    request: Request, body: bytes, media_type: str, headers: dict[str, str], status: int = 200, etag: str | None = None
+) -> Response:
     """`304` when the client's `If-None-Match` already has this body, else the body."""
-    etag = etag_of(body)
+    etag = etag or etag_of(body)
     headers = {**headers, "ETag": etag}
-    sent = request.headers.get("if-none-match", "")
+    sent = header(request, "if-none-match") or ""
     if status == 200 and etag in {tag.strip() for tag in sent.split(",")}:
         return Response(status_code=304, headers=headers)
     return Response(body, status_code=status, media_type=media_type, headers=headers)

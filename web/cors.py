@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from resolvers.accounts import api_keys
 from resolvers.viewer import Viewer
+from web.requests import header
 
 CORS_ALLOW_HEADERS = "authorization, content-type, accept, apollographql-client-name, apollographql-client-version"
 ORIGINS_TTL = 30.0
@@ -39,7 +40,7 @@ def own_origin(request: Request) -> str:
 
 def cross_origin(request: Request) -> str | None:
     """The request's `Origin` when it is another site's, else None."""
-    origin = request.headers.get("origin")
+    origin = header(request, "origin")
     if origin is None or origin == own_origin(request):
         return None
     return origin

@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 import strawberry
+from starlette.datastructures import State
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.exceptions import MissingQueryError
@@ -37,7 +38,7 @@ from settings import Settings
 from web import auth, caching, cors, limits, persisted
 from web.errors import GRAPHQL_RESPONSE, JSON, Refusal
 from web.planning import planned_response
-from web.requests import Params, request_params
+from web.requests import Params, header, request_params
 
 
 @dataclass
@@ -57,15 +58,11 @@ class Call:
     generations: dict[str, int] | None = None
     context: Context | None = None
 
-    @property
-    def settings(self) -> Settings:
-        settings: Settings = self.request.app.state.settings
-        return settings
-
-    @property
-    def schema(self) -> strawberry.Schema:
-        schema: strawberry.Schema = self.request.app.state.schema
-        return schema
+    def __post_init__(self) -> None:
+        # looked up once: `request.app.state.<name>` is three attribute lookups and a dict each time
+        self.state: State = self.request.app.state
+        self.settings: Settings = self.state.settings
+        self.schema: strawberry.Schema = self.state.schema
 
     @property
     def cost_extension(self) -> dict[str, Any]:
@@ -80,7 +77,7 @@ Stage = Callable[[Call], Awaitable[Response | None]]
 
 async def negotiate(call: Call) -> None:
     """The response media type for the Accept header (legacy JSON when absent)."""
-    accept = call.request.headers.get("accept", "")
+    accept = header(call.request, "accept") or ""
     if not accept.strip():
         return
     types = [part.split(";")[0].strip().lower() for part in accept.split(",")]
@@ -117,7 +114,7 @@ async def resolve_document(call: Call) -> None:
 
 async def measure(call: Call) -> None:
     """Operation limits and the cost budget, before any SQL."""
-    limits_ = limits.limits_for(call.request.app.state.limits, call.viewer)
+    limits_ = limits.limits_for(call.state.limits, call.viewer)
     call.cost_limit = limits.COST_CAPS[call.viewer.role]
     try:
         call.measured = limits.measured(
@@ -136,7 +133,7 @@ async def measure(call: Call) -> None:
 async def rate_limit(call: Call) -> None:
     if not call.settings.rate_limit:
         return
-    allowed, headers = await call.request.app.state.rate_limiter.spend(
+    allowed, headers = await call.state.rate_limiter.spend(
         call.viewer, auth.client_address(call.request), call.measured.cost
     )
     call.headers.update(headers)
@@ -148,18 +145,18 @@ async def cached(call: Call) -> Response | None:
     """A public read answered from the response cache while the tables it read are unchanged."""
     if not call.settings.response_cache or call.viewer.is_staff or wants_trace(call.request):
         return None
-    store = call.request.app.state.response_store
+    responses: caching.ResponseCache = call.state.responses
     call.cache_key = caching.cache_key(call.query, call.params, call.viewer, call.media_type)
-    call.generations = await caching.current_generations(call.request.app.state.engine)
-    entry = await caching.cached_response(store, call.cache_key, call.generations)
+    call.generations = await call.state.generations.current()
+    entry = await responses.get(call.cache_key, call.generations)
     if entry is None:
         return None
     headers = {**call.headers, "Cache-Control": caching.cache_control(call.viewer, entry.max_age, False)}
-    return caching.conditional(call.request, entry.body, entry.media_type, headers)
+    return caching.conditional(call.request, entry.body, entry.media_type, headers, etag=entry.etag)
 
 
 async def open_context(call: Call) -> None:
-    state = call.request.app.state
+    state = call.state
     call.context = Context(
         engine=state.read_engine,
         write_engine=state.engine,
@@ -216,6 +213,8 @@ async def execute(call: Call) -> Response:
     status = 400 if request_error and call.media_type == GRAPHQL_RESPONSE else 200
     result.extensions = {**(result.extensions or {}), **call.cost_extension}
     body = encode_result(result, request_error)
+    if call.context.operation_type is OperationType.MUTATION:
+        await call.state.generations.refresh()  # this process's next reads see the write
     if result.errors or call.context.operation_type is not OperationType.QUERY:
         headers = {**call.headers, "Cache-Control": "no-store"}
         return Response(body, status_code=status, media_type=call.media_type, headers=headers)
@@ -261,7 +260,8 @@ async def respond(call: Call, body: bytes, status: int = 200) -> Response:
     headers = {**call.headers, "Cache-Control": caching.cache_control(call.viewer, max_age, context.personal_data)}
     if call.cache_key is not None and not live and not context.personal_data and context.tables_read is not None:
         entry = caching.CachedResponse.of(body, call.media_type, context.tables_read, call.generations or {}, max_age)
-        await call.request.app.state.response_store.set(call.cache_key, entry.encode(), caching.CACHE_TTL)
+        await call.state.responses.put(call.cache_key, entry)
+        return caching.conditional(call.request, body, call.media_type, headers, status, entry.etag)
     return caching.conditional(call.request, body, call.media_type, headers, status)
 
 
