@@ -47,7 +47,9 @@ async def test_users_and_keys_from_the_command_line(edit_database_url: str, edit
     # the service remembers keys and forgets them when it hears of the change (at once on a
     # running server; here the blocking command held the test's event loop, so: soon)
     deadline = time.monotonic() + 10
-    while (await edit_api.post("{ ortsteile { name } }", headers={"authorization": f"Bearer {key}"})).status_code != 401:
+    while (
+        await edit_api.post("{ ortsteile { name } }", headers={"authorization": f"Bearer {key}"})
+    ).status_code != 401:
         assert time.monotonic() < deadline, "the revocation was not heard"
         await asyncio.sleep(0.02)
     assert upl(edit_database_url, "keys", "revoke", "upl_nothere").returncode != 0

@@ -172,8 +172,8 @@ async def test_a_known_key_costs_no_statement_and_its_revocation_is_heard(keyed:
 
 
 async def test_a_disabled_user_s_key_is_refused_once_heard(keyed: Api, edit_database_url: str) -> None:
-    from db.enums import Role
     from db.engine import create_engine
+    from db.enums import Role
     from resolvers import accounts
 
     engine = create_engine(edit_database_url)
