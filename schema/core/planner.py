@@ -360,8 +360,20 @@ class Planner:
         if parent is not None:
             page, count = page.correlate(parent), count.correlate(parent)
         self.aliases += 1
-        rows = page.order_by(*order).limit(query.page.limit + 1).subquery(f"p{self.aliases}")
+        rows = page.order_by(*order).limit(self.limit(query, link)).subquery(f"p{self.aliases}")
         return PlannedPage(rows, count.scalar_subquery())
+
+    @staticmethod
+    def limit(query: ListQuery, link: Any | None) -> int | ColumnElement[Any]:
+        """`first + 1`; a literal for an unfiltered root list. Such a list reads its ordering's
+        index whatever the page, and with the LIMIT in the text PostgreSQL's generic plan is
+        that plan and gets used: no planning per execution (first page of companies: 0.33 ->
+        0.20 ms a round trip). With filters the LIMIT stays a parameter, and PostgreSQL keeps
+        choosing per execution: there a generic plan with a small literal LIMIT bet on the wrong
+        index (the directory: 1.0 -> 8.9 ms)."""
+        if link is None and not query.conditions:
+            return literal_column(str(int(query.page.limit) + 1))
+        return query.page.limit + 1
 
     def page_info(
         self, selected: Selected, query: ListQuery, rows: Any, kept: Any, _cursor: ColumnElement[Any]

@@ -97,3 +97,26 @@ async def test_a_seeded_database_has_statistics_and_the_nested_read_uses_the_ind
     assert [name for name, r in filled.items() if r["last_analyze"] is None] == []
     assert "Index Scan using ix_network_memberships_network_company_name" in plan, plan
     assert "Sort Key: network_memberships" not in plan, plan  # members come in index order
+
+
+async def test_an_unfiltered_list_runs_on_postgresql_s_generic_plan(synthetic_database_url: str) -> None:
+    """The first page of a list without filters carries its LIMIT as a literal, so PostgreSQL
+    settles on the generic plan of the prepared statement instead of planning every execution
+    (a third of the first page's time); a filtered list keeps choosing per execution."""
+    from settings import Settings
+    from tests.conftest import serve_api
+
+    unfiltered = "{ companies(first: 50) { pageInfo { endCursor } nodes { name } } }"
+    filtered = "{ companies(first: 50, filter: { ortsteil: LICHTENBERG }) { nodes { name } } }"
+    async for api in serve_api(synthetic_database_url, settings=Settings(response_cache=False, rate_limit=False)):
+        for _ in range(12):  # PostgreSQL weighs a generic plan from the sixth execution on
+            await api.query(unfiltered)
+            await api.query(filtered)
+        pool = await api.app.state.read_pool.opened()
+        rows = await pool.fetch(
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE '%FROM companies%'"
+        )
+    by_limit = {"LIMIT 51" in r["statement"]: r for r in rows}
+    assert set(by_limit) == {True, False}, rows  # both ran on the one connection of the pool
+    assert by_limit[True]["generic_plans"] >= 6, by_limit[True]
