@@ -7,8 +7,9 @@ HARNESS := tests/node
 NODE_STAMP := $(HARNESS)/node_modules/.installed
 STATIC_STAMP := static/node_modules/.installed
 CHROMIUM := /usr/bin/chromium
+PG_STANDBY_TOOLS := /usr/lib/postgresql/15/bin/pg_basebackup
 
-.PHONY: run test lint typecheck pytest schema schema-check schema-release lock bench bench-inprocess fuzz soak clean
+.PHONY: run test lint typecheck pytest schema schema-check schema-release lock bench bench-inprocess fuzz soak soak-cluster clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -31,8 +32,19 @@ $(STATIC_STAMP): static/package.json static/package-lock.json
 $(CHROMIUM):
 	apt-get install -y --no-install-recommends chromium || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
+# Debian's PostgreSQL 15 server binaries and Redis for the replica and Redis outage tests (private
+# servers on loopback ports; the machine's own are never stopped).
+$(PG_STANDBY_TOOLS):
+	apt-get install -y --no-install-recommends postgresql-15 || (apt-get update && apt-get install -y --no-install-recommends postgresql-15)
+
+/usr/sbin/nginx:
+	apt-get install -y --no-install-recommends nginx-light || (apt-get update && apt-get install -y --no-install-recommends nginx-light)
+
+/usr/bin/redis-server:
+	apt-get install -y --no-install-recommends redis-server || (apt-get update && apt-get install -y --no-install-recommends redis-server)
+
 run: $(STAMP) $(STATIC_STAMP)
-	$(BIN)/upl serve --migrate --seed-demo --port $${PORT:-8000}
+	UPL_LOG_FORMAT=$${UPL_LOG_FORMAT:-console} $(BIN)/upl serve --migrate --seed-demo --port $${PORT:-8000}
 
 test: $(STAMP) lint typecheck schema-check pytest
 
@@ -44,7 +56,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(NODE_STAMP) $(STATIC_STAMP) $(CHROMIUM)
+pytest: $(STAMP) $(NODE_STAMP) $(STATIC_STAMP) $(CHROMIUM) $(PG_STANDBY_TOOLS) /usr/bin/redis-server /usr/sbin/nginx
 	$(BIN)/pytest
 
 schema: $(STAMP)
@@ -66,6 +78,10 @@ fuzz: $(STAMP) $(NODE_STAMP) $(STATIC_STAMP)
 # Reads and concurrent edits under uvicorn with 2 workers, then an audit of every write (60 s).
 soak: $(STAMP)
 	$(BIN)/python -m bench.soak
+
+# The cluster test for 60 s: nginx, two instances, primary and standby, Redis, faults (make test: 12 s).
+soak-cluster: $(STAMP) $(PG_STANDBY_TOOLS) /usr/bin/redis-server /usr/sbin/nginx
+	UPL_CLUSTER_SECONDS=$${CLUSTER_SECONDS:-60} $(BIN)/pytest tests/operations/test_cluster.py -q -s
 
 # The load benchmark against PostGraphile 4 and 5 (about half an hour; not part of `make test`).
 bench: $(STAMP)

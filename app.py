@@ -3,6 +3,7 @@ is `web/`, the GraphQL layer `schema/`, the data layer `resolvers/`, the databas
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 from collections.abc import AsyncIterator, Callable
@@ -18,15 +19,17 @@ from starlette.routing import Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from db import migrate
-from db.engine import create_engine, read_engine, resolve_database_url
+from db.engine import behind_pgbouncer, create_engine, read_engine, resolve_database_url
 from db.generations import GenerationWatcher
 from db.readpool import ReadPool
+from db.replicas import Replicas
 from resolvers import accounts
 from schema.compose import default_schema
-from settings import DEMO_PASSWORD, Settings, SettingsError
-from web import auth, caching, cors, explorer, feeds, health, limits
+from settings import DATABASE_LISTEN_URL, DEMO_PASSWORD, UPL_LOG_FORMAT, UPL_LOG_LEVEL, Settings, SettingsError
+from web import auth, caching, cors, explorer, feeds, health, limits, logs, metrics, routing, shared, tracing
 from web.graphql import graphql_endpoint
 from web.middleware import RejectNulInUrls, SecurityHeaders, redact_keys_in_access_log
+from web.observe import Observe
 
 
 async def refuse_unsafe_production(settings: Settings, engine: AsyncEngine) -> None:
@@ -46,6 +49,15 @@ async def migrate_is_current(engine: AsyncEngine) -> bool:
         return await migrate.current_revision(connection) == migrate.head_revision()
 
 
+def listen_url(engine: AsyncEngine) -> str | None:
+    """Where the generation watcher LISTENs: a direct connection (never through PgBouncer's
+    transaction pooling, which would hand the LISTEN to a connection nobody keeps)."""
+    direct = DATABASE_LISTEN_URL.read()
+    if direct or behind_pgbouncer():
+        return direct
+    return engine.url.render_as_string(hide_password=False)
+
+
 ROUTES = [
     Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
     Route("/graphql", cors.preflight, methods=["OPTIONS"]),
@@ -54,14 +66,40 @@ ROUTES = [
     *explorer.routes(),
     Route("/healthz", health.healthz, methods=["GET"]),
     Route("/readyz", health.readyz, methods=["GET"]),
+    Route("/metrics", metrics.metrics, methods=["GET"]),
 ]
 
 
 def middleware(settings: Settings) -> list[Middleware]:
-    """Forwarded headers from trusted proxies only, NUL-free URLs, security headers."""
+    """Request IDs, logs and metrics around everything; forwarded headers from trusted proxies
+    only, NUL-free URLs, security headers."""
     proxies = list(settings.trusted_proxies)
     forwarded = [Middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)] if proxies else []
-    return [*forwarded, Middleware(RejectNulInUrls), Middleware(SecurityHeaders, hsts=settings.secure_cookies)]
+    return [
+        Middleware(Observe),
+        *forwarded,
+        Middleware(RejectNulInUrls),
+        Middleware(SecurityHeaders, hsts=settings.secure_cookies),
+    ]
+
+
+async def watch_pools(app: Starlette, every: float = 5.0) -> None:
+    """The pools' connections as gauges, every few seconds (a scrape never waits for a pool)."""
+    while True:
+        pool = app.state.engine.pool
+        seen = [("primary", pool.checkedin(), pool.checkedout())]
+        planner = app.state.read_pool.pool
+        if planner is not None:
+            idle = planner.get_idle_size()
+            seen.append(("planner", idle, planner.get_size() - idle))
+        for replica in app.state.replicas.replicas:
+            metrics.REPLICA_LAG.labels(replica.name).set(-1 if replica.lag is None else replica.lag)
+            planner = replica.read_pool.pool
+            if planner is not None:
+                idle = planner.get_idle_size()
+                seen.append((replica.name, idle, planner.get_size() - idle))
+        metrics.observe_pools(seen)
+        await asyncio.sleep(every)
 
 
 def lifespan(
@@ -76,14 +114,17 @@ def lifespan(
         app.state.engine = active
         app.state.read_engine = read_engine(active)
         database = active.url.render_as_string(hide_password=True)
-        app.state.apq_store = caching.make_store(settings.redis_url, database)
-        app.state.responses = caching.make_response_cache(settings.redis_url, database)
+        app.state.apq_store = caching.make_store(app.state.redis, database)
+        app.state.responses = caching.make_response_cache(app.state.redis, database)
         app.state.read_pool = ReadPool(active.url.render_as_string(hide_password=False))
-        app.state.generations = GenerationWatcher(
-            active.url.render_as_string(hide_password=False), app.state.read_engine
-        )
+        app.state.generations = GenerationWatcher(listen_url(active), app.state.read_engine)
         await app.state.generations.start()
         app.state.key_viewers = auth.KeyViewers(app.state.generations)
+        app.state.replicas = Replicas(settings.replica_urls, active, max_lag=settings.replica_max_lag_ms / 1000)
+        await app.state.replicas.start()
+        app.state.writes = routing.Writes(app.state.redis)
+        metrics.start(app.state.head_revision)
+        pools = asyncio.create_task(watch_pools(app))
         try:
             await refuse_unsafe_production(settings, active)
             # Everything built so far lives as long as the process: keep it out of the garbage
@@ -92,8 +133,13 @@ def lifespan(
             gc.freeze()
             yield
         finally:
+            pools.cancel()
+            await app.state.replicas.stop()
+            tracing.shutdown()
             await app.state.generations.stop()
             await app.state.read_pool.close()
+            if app.state.redis is not None:
+                await app.state.redis.close()
             if owned:
                 await active.dispose()
 
@@ -124,9 +170,17 @@ def create_app(
     )
     app.state.schema = schema or default_schema()
     app.state.settings = chosen
-    app.state.throttle = auth.Throttle(chosen.redis_url)
+    app.state.redis = shared.connect(chosen.redis_url)
+    app.state.throttle = auth.Throttle(app.state.redis)
     app.state.limits = limits.Limits()
-    app.state.rate_limiter = limits.RateLimiter(chosen.redis_url)
+    app.state.rate_limiter = limits.RateLimiter(app.state.redis)
     app.state.key_origins = cors.KeyOrigins()
     app.state.head_revision = migrate.head_revision()
+    tracing.configure(app)
     return app
+
+
+def served_app() -> Starlette:
+    """What `upl serve` (and gunicorn) run in each worker: logging as the settings say, then the app."""
+    logs.configure(UPL_LOG_FORMAT.read(), UPL_LOG_LEVEL.read())
+    return create_app()

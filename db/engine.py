@@ -6,12 +6,15 @@ Writes use `engine.begin()`: one transaction per mutation (resolvers/editing.py)
 
 from __future__ import annotations
 
-import os
+import uuid
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from db import statements
 from db.embedded import start_embedded_server
+from settings import DATABASE_URL, UPL_DATA_DIR, UPL_DB_POOL_SIZE, UPL_PGBOUNCER, UPL_STATEMENT_TIMEOUT_MS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / ".data" / "pg"
@@ -34,40 +37,68 @@ def to_libpq_url(url: str) -> str:
 
 def resolve_database_url(data_dir: Path | None = None) -> str:
     """`DATABASE_URL` when set; otherwise the embedded server's URL (started on demand)."""
-    url = os.environ.get("DATABASE_URL")
+    url = DATABASE_URL.read()
     if url:
         return to_asyncpg_url(url)
-    data_dir = data_dir or Path(os.environ.get("UPL_DATA_DIR", DEFAULT_DATA_DIR))
+    data_dir = data_dir or Path(UPL_DATA_DIR.read() or DEFAULT_DATA_DIR)
     return to_asyncpg_url(start_embedded_server(data_dir))
 
 
-STATEMENT_TIMEOUT_MS = int(os.environ.get("UPL_STATEMENT_TIMEOUT_MS", "5000"))
-"""No statement may pin a connection (and a worker) longer than this."""
+def statement_timeout_ms() -> int:
+    """No statement may pin a connection (and a worker) longer than this."""
+    return UPL_STATEMENT_TIMEOUT_MS.read()
 
 
-POOL_SIZE = int(os.environ.get("UPL_DB_POOL_SIZE", "20"))
-"""Connections kept open per process. It must cover the concurrent requests of a busy worker:
-a connection above it is closed when returned, and under 16 concurrent clients a pool of 10
-spent ~15% of the worker reconnecting (asyncpg connect + re-preparing statements)."""
+def default_pool_size() -> int:
+    """Connections kept open per process. It must cover the concurrent requests of a busy worker:
+    a connection above it is closed when returned, and under 16 concurrent clients a pool of 10
+    spent ~15% of the worker reconnecting (asyncpg connect + re-preparing statements)."""
+    return UPL_DB_POOL_SIZE.read()
 
 
-def create_engine(url: str, *, pool_size: int = POOL_SIZE) -> AsyncEngine:
+def behind_pgbouncer() -> bool:
+    """PgBouncer in transaction mode hands each transaction any server connection: nothing may
+    live on a connection between transactions (named prepared statements, session settings)."""
+    return bool(UPL_PGBOUNCER.read())
+
+
+def connect_args() -> dict[str, Any]:
+    """asyncpg's arguments: our session settings, or, behind PgBouncer, none of them (PgBouncer
+    1.18 refuses unknown startup parameters: set them on the role instead, see the README) and
+    no statement cache, with uniquely named statements, as SQLAlchemy's asyncpg dialect advises."""
+    if not behind_pgbouncer():
+        return {"server_settings": server_settings()}
+    return {
+        "statement_cache_size": 0,
+        "prepared_statement_cache_size": 0,
+        "prepared_statement_name_func": lambda: f"__upl_{uuid.uuid4().hex}__",
+    }
+
+
+def create_engine(url: str, *, pool_size: int | None = None) -> AsyncEngine:
     """An async engine for `url`, with `pool_size` kept connections and as many again at peaks."""
-    return create_async_engine(
+    size = pool_size or default_pool_size()
+    engine = create_async_engine(
         to_asyncpg_url(url),
-        pool_size=pool_size,
-        max_overflow=pool_size,
+        pool_size=size,
+        max_overflow=size,
         # No ping before every checkout: it was a round trip on every request. A connection that
         # died with the server fails its request (503, Retry-After) and SQLAlchemy then replaces
         # every pooled connection older than the failure (tests/operations/test_faults.py).
         pool_pre_ping=False,
         pool_recycle=1800,
-        connect_args={"server_settings": SERVER_SETTINGS},
+        connect_args=connect_args(),
     )
+    statements.count_on(engine)
+    return engine
+
+
+def server_settings() -> dict[str, str]:
+    """Session settings of every connection we open."""
+    return {**SERVER_SETTINGS, "statement_timeout": str(statement_timeout_ms())}
 
 
 SERVER_SETTINGS = {
-    "statement_timeout": str(STATEMENT_TIMEOUT_MS),
     # A planned read is one large statement whose estimated cost passes jit_above_cost, and
     # compiling it with LLVM took ~25 ms of a ~90 ms nested query on every execution (the JIT
     # code is not cached between executions); our reads are index lookups that never repay it.
@@ -79,5 +110,11 @@ SERVER_SETTINGS = {
 
 
 def read_engine(engine: AsyncEngine) -> AsyncEngine:
-    """A view of `engine` whose connections run in AUTOCOMMIT (sharing the same pool)."""
+    """A view of `engine` whose connections run in AUTOCOMMIT (sharing the same pool).
+
+    Not behind PgBouncer: SQLAlchemy's asyncpg dialect prepares a statement and executes it in
+    two round trips, and outside a transaction PgBouncer may hand the second to another server
+    connection ("prepared statement ... does not exist"); in a transaction both go to one."""
+    if behind_pgbouncer():
+        return engine
     return engine.execution_options(isolation_level="AUTOCOMMIT")

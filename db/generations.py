@@ -39,8 +39,10 @@ async def read_generations(engine: AsyncEngine) -> dict[str, int]:
 
 
 class GenerationWatcher:
-    def __init__(self, url: str, engine: AsyncEngine) -> None:
-        self.url, self.engine = to_libpq_url(url), engine
+    def __init__(self, url: str | None, engine: AsyncEngine) -> None:
+        """`url=None`: no listening connection can be had (PgBouncer in transaction mode and no
+        direct URL): the generations are read per request, as while a listener is down."""
+        self.url, self.engine = (to_libpq_url(url) if url else None), engine
         self.values: dict[str, int] = {}
         self.synced = False
         self.changed = asyncio.Event()
@@ -65,6 +67,8 @@ class GenerationWatcher:
     async def start(self, wait: float = 2.0) -> None:
         """Start listening; wait up to `wait` seconds for the first synchronisation (a database
         that is down at start only means reading generations per request for now)."""
+        if self.url is None:
+            return
         self.task = asyncio.create_task(self.run(), name="generation-watcher")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.first_sync.wait(), timeout=wait)
@@ -93,6 +97,7 @@ class GenerationWatcher:
 
     async def connect(self) -> None:
         self.lost.clear()
+        assert self.url is not None
         self.connection = await asyncpg.connect(self.url)
         self.connection.add_termination_listener(lambda _connection: self.lost.set())
         await self.connection.add_listener(CHANNEL, self.notified)

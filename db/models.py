@@ -25,6 +25,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     SmallInteger,
@@ -513,6 +514,26 @@ class PersistedOperation(Base):
     document: Mapped[str] = mapped_column(Text)
     trusted: Mapped[bool] = mapped_column(Boolean, server_default="false")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class IdempotencyKey(Base):
+    """A mutation request sent with an `Idempotency-Key` header: claimed before it runs, marked
+    applied inside every write transaction it commits, and its answer kept for retries (24 h)."""
+
+    __tablename__ = "idempotency_keys"
+    owner: Mapped[str] = mapped_column(String(40), primary_key=True)
+    """`user:<id>` or `key:<id>`: keys are the caller's own, never shared between callers."""
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    """SHA-256 of the document, operation name and variables (a different request is a 422)."""
+    token: Mapped[str] = mapped_column(String(32))
+    """The claim of the request running it now; a write transaction commits only under its claim."""
+    applied: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    status: Mapped[int | None] = mapped_column(SmallInteger)
+    media_type: Mapped[str | None] = mapped_column(String(100))
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    claimed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 def table_of(model: type[Base]) -> Table:

@@ -15,7 +15,8 @@ from typing import Any
 
 import asyncpg
 
-from db.engine import POOL_SIZE, SERVER_SETTINGS, to_libpq_url
+from db import statements
+from db.engine import behind_pgbouncer, default_pool_size, server_settings, to_libpq_url
 
 STATEMENT_CACHE = 1024
 """Prepared statements kept per connection (asyncpg's default of 100 is below the plan cache)."""
@@ -29,8 +30,8 @@ async def keep_session(_connection: asyncpg.Connection) -> None:
 class ReadPool:
     """A lazily opened asyncpg pool; `listeners` see every statement (the tests count them)."""
 
-    def __init__(self, url: str, size: int = POOL_SIZE) -> None:
-        self.url, self.size = to_libpq_url(url), size
+    def __init__(self, url: str, size: int | None = None) -> None:
+        self.url, self.size = to_libpq_url(url), size or default_pool_size()
         self.pool: asyncpg.Pool | None = None
         self.opening = asyncio.Lock()
         self.listeners: list[Callable[[str], None]] = []
@@ -39,18 +40,20 @@ class ReadPool:
         """The pool, opened on first use (a database that is down at start does not stop the app)."""
         async with self.opening:
             if self.pool is None:
+                bouncer = behind_pgbouncer()
                 self.pool = await asyncpg.create_pool(
                     self.url,
                     min_size=1,
                     max_size=self.size,
-                    server_settings=SERVER_SETTINGS,
-                    statement_cache_size=STATEMENT_CACHE,
+                    server_settings=None if bouncer else server_settings(),
+                    statement_cache_size=0 if bouncer else STATEMENT_CACHE,
                     reset=keep_session,
                 )
         return self.pool
 
     async def fetchval(self, sql: str, args: Sequence[Any]) -> Any:
         pool = self.pool or await self.opened()
+        statements.bump()
         for listener in self.listeners:
             listener(sql)
         return await pool.fetchval(sql, *args)

@@ -263,12 +263,19 @@ class ServedProcess:
     """`upl serve` in a process of its own, as an operator starts it: a request that pins its
     worker cannot stall the tests, and the process's log can be read (`log()`)."""
 
-    def __init__(self, database_url: str, env: dict[str, str] | None = None, log_level: str = "warning") -> None:
-        self.port = free_port()
+    def __init__(
+        self,
+        database_url: str,
+        env: dict[str, str] | None = None,
+        log_level: str = "warning",
+        args: tuple[str, ...] = (),
+        port: int | None = None,
+    ) -> None:
+        self.port = port or free_port()
         self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"upl-serve-{uuid.uuid4().hex[:8]}.log"
         self.log_file = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "cli", "serve", "--port", str(self.port), "--log-level", log_level],
+            [sys.executable, "-m", "cli", "serve", "--port", str(self.port), "--log-level", log_level, *args],
             cwd=ROOT,
             env={**os.environ, "DATABASE_URL": database_url, **(env or {})},
             stdout=self.log_file,
@@ -295,8 +302,15 @@ class ServedProcess:
         return f"{self.base}/graphql"
 
     def log(self) -> str:
-        self.log_file.flush()
+        if not self.log_file.closed:
+            self.log_file.flush()
         return self.log_path.read_text(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL: the process is gone at once, with whatever it had in flight."""
+        self.process.kill()
+        self.process.wait()
+        self.log_file.close()
 
     def stop(self) -> None:
         if self.process.poll() is None:

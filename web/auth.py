@@ -38,6 +38,7 @@ from resolvers.viewer import ANONYMOUS, Viewer
 from settings import Settings
 from web import cors, requests
 from web.errors import Refusal
+from web.shared import SharedRedis
 
 SESSION_COOKIE = "upl_session"
 CSRF_HEADER = "x-csrf-token"
@@ -71,46 +72,67 @@ WRONG_PASSWORDS = Policy(free=5, base=1, cap=900, forget=3600)
 
 
 class Throttle:
-    """Failed attempts per key, with the delays of a `Policy`; in Redis when `redis_url` is set
-    (shared by every worker and instance), else in this process (bounded)."""
+    """Failed attempts per key, with the delays of a `Policy`; in Redis when `shared` is given
+    (shared by every worker and instance), else, and while Redis is away, in this process (bounded)."""
 
     MAX_MEMORY_KEYS = 100_000
 
     def __init__(
-        self, redis_url: str | None = None, prefix: str = "upl-throttle:", clock: Callable[[], float] = time.time
+        self, shared: SharedRedis | None = None, prefix: str = "upl-throttle:", clock: Callable[[], float] = time.time
     ) -> None:
-        self.prefix, self.clock = prefix, clock
+        self.prefix, self.clock, self.shared = prefix, clock, shared
         self.memory: OrderedDict[str, tuple[int, float, float]] = OrderedDict()
         """key -> (failures, closed until, forgotten at), in `time.time()` seconds."""
-        self.redis: Any = None
-        if redis_url:
-            import redis.asyncio as redis
-
-            self.redis = redis.from_url(redis_url)
 
     async def retry_after(self, key: str) -> int:
         """Seconds until `key` may try again (0: now)."""
-        if self.redis is not None:
-            until = await self.redis.hget(self.prefix + key, "until")
-            closed_until = float(until) if until is not None else 0.0
-        else:
-            _, closed_until, forget_at = self.memory.get(key, (0, 0.0, 0.0))
-            if forget_at < self.clock():
-                self.memory.pop(key, None)
-                return 0
-        return max(0, math.ceil(closed_until - self.clock()))
+        if self.shared is None:
+            return await self._memory_retry_after(key)
+
+        async def in_redis() -> int:
+            assert self.shared is not None
+            until = await self.shared.client.hget(self.prefix + key, "until")
+            return max(0, math.ceil((float(until) if until is not None else 0.0) - self.clock()))
+
+        return await self.shared.run(in_redis, lambda: self._memory_retry_after(key))
 
     async def fail(self, policy: Policy, key: str) -> int:
         """Count a failure; the number of failures in a row so far."""
-        now = self.clock()
-        if self.redis is not None:
-            async with self.redis.pipeline(transaction=True) as pipe:
+        if self.shared is None:
+            return await self._memory_fail(policy, key)
+
+        async def in_redis() -> int:
+            assert self.shared is not None
+            redis = self.shared.client
+            async with redis.pipeline(transaction=True) as pipe:
                 pipe.hincrby(self.prefix + key, "failures", 1)
                 pipe.expire(self.prefix + key, policy.forget)
                 failures = int((await pipe.execute())[0])
             if delay := policy.delay(failures):
-                await self.redis.hset(self.prefix + key, "until", now + delay)
+                await redis.hset(self.prefix + key, "until", self.clock() + delay)
             return failures
+
+        return await self.shared.run(in_redis, lambda: self._memory_fail(policy, key))
+
+    async def clear(self, key: str) -> None:
+        self.memory.pop(key, None)
+        if self.shared is not None:
+            shared = self.shared
+
+            async def in_redis() -> None:
+                await shared.client.delete(self.prefix + key)
+
+            await shared.run(in_redis, _nothing)
+
+    async def _memory_retry_after(self, key: str) -> int:
+        _, closed_until, forget_at = self.memory.get(key, (0, 0.0, 0.0))
+        if forget_at < self.clock():
+            self.memory.pop(key, None)
+            return 0
+        return max(0, math.ceil(closed_until - self.clock()))
+
+    async def _memory_fail(self, policy: Policy, key: str) -> int:
+        now = self.clock()
         previous, _, forget_at = self.memory.get(key, (0, 0.0, 0.0))
         failures = (previous if forget_at >= now else 0) + 1
         self.memory[key] = (failures, now + policy.delay(failures), now + policy.forget)
@@ -119,11 +141,9 @@ class Throttle:
             self.memory.popitem(last=False)
         return failures
 
-    async def clear(self, key: str) -> None:
-        if self.redis is not None:
-            await self.redis.delete(self.prefix + key)
-        else:
-            self.memory.pop(key, None)
+
+async def _nothing() -> None:
+    return None
 
 
 def throttled(retry: int) -> Refusal:

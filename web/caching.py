@@ -25,6 +25,7 @@ from starlette.responses import Response
 from db import models
 from resolvers.viewer import Viewer
 from web.requests import Params, header
+from web.shared import SharedRedis
 
 generations = models.table_of(models.DataGeneration)
 
@@ -67,27 +68,32 @@ class MemoryStore(Generic[V]):
 
 
 class RedisStore:
-    """The same in Redis, shared by every worker and instance."""
+    """The same in Redis, shared by every worker and instance; in this process's memory while
+    Redis is away (web/shared.py)."""
 
-    def __init__(self, url: str, prefix: str = "upl:") -> None:
-        import redis.asyncio as redis
-
-        self.client = redis.from_url(url)
-        self.prefix = prefix
+    def __init__(self, shared: SharedRedis, prefix: str = "upl:", fallback_entries: int = 10_000) -> None:
+        self.shared, self.prefix = shared, prefix
+        self.fallback = MemoryStore[bytes](fallback_entries)
 
     async def get(self, key: str) -> bytes | None:
-        value = await self.client.get(self.prefix + key)
-        return value.encode() if isinstance(value, str) else value
+        async def from_redis() -> bytes | None:
+            value = await self.shared.client.get(self.prefix + key)
+            return value.encode() if isinstance(value, str) else value
+
+        return await self.shared.run(from_redis, lambda: self.fallback.get(key))
 
     async def set(self, key: str, value: bytes, ttl: int) -> None:
-        await self.client.set(self.prefix + key, value, ex=ttl)
+        async def to_redis() -> None:
+            await self.shared.client.set(self.prefix + key, value, ex=ttl)
+
+        await self.shared.run(to_redis, lambda: self.fallback.set(key, value, ttl))
 
 
-def make_store(redis_url: str | None, database: str) -> Store:
+def make_store(shared: SharedRedis | None, database: str) -> Store:
     """Memory, or Redis under a prefix naming the database (deployments may share one Redis)."""
-    if not redis_url:
+    if shared is None:
         return MemoryStore[bytes]()
-    return RedisStore(redis_url, prefix=f"upl:{hashlib.sha256(database.encode()).hexdigest()[:12]}:")
+    return RedisStore(shared, prefix=f"upl:{hashlib.sha256(database.encode()).hexdigest()[:12]}:")
 
 
 @dataclass(frozen=True)
@@ -178,8 +184,8 @@ class ResponseCache:
             await self.shared.set(key, entry.encode(), CACHE_TTL)
 
 
-def make_response_cache(redis_url: str | None, database: str) -> ResponseCache:
-    return ResponseCache(make_store(redis_url, database) if redis_url else None)
+def make_response_cache(shared: SharedRedis | None, database: str) -> ResponseCache:
+    return ResponseCache(make_store(shared, database) if shared is not None else None)
 
 
 def etag_of(body: bytes) -> str:

@@ -29,8 +29,9 @@ from resolvers.networks import NETWORK
 from resolvers.pagination import page_args
 from resolvers.spaces import SPACE
 from schema.core.ids import decode_id
-from web import auth
+from web import auth, routing
 from web.errors import Refusal
+from web.observe import record
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MAX_EVENTS = 100
@@ -130,7 +131,9 @@ async def events_ics(request: Request) -> Response:
         viewer = await auth.authenticate(request, query_key=request.query_params.get("key"))
     except Refusal as exc:
         return exc.response()
-    ctx = DataContext(engine=request.app.state.read_engine, viewer=viewer)
+    database = await routing.for_read(request.app.state, viewer)
+    record().database = database.name
+    ctx = DataContext(engine=database.engine, viewer=viewer)
     try:
         domain_filter = await event_filter(ctx, request)
     except FeedError as exc:

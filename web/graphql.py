@@ -11,7 +11,7 @@ itself (a cache hit, the planned read, the executed result) or raises `Refusal`,
 every error body the same way:
 
     media type -> caller -> parameters -> CORS -> document -> limits and cost -> rate limit
-    -> response cache -> planned read -> execution -> caching headers
+    -> idempotency key -> response cache -> planned read -> execution -> caching headers
 """
 
 from __future__ import annotations
@@ -30,12 +30,14 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
 
+from resolvers import idempotency
 from resolvers.errors import quoted
 from resolvers.viewer import ANONYMOUS, Viewer
 from schema.core.context import Context
+from schema.core.errors import database_trouble
 from schema.core.subgraph import wants_trace
 from settings import Settings
-from web import auth, caching, cors, limits, persisted
+from web import auth, caching, cors, limits, metrics, observe, persisted, retries, routing, tracing
 from web.errors import GRAPHQL_RESPONSE, JSON, Refusal
 from web.planning import planned_response
 from web.requests import Params, header, request_params
@@ -57,12 +59,15 @@ class Call:
     cache_key: str | None = None
     generations: dict[str, int] | None = None
     context: Context | None = None
+    claim: idempotency.Claim | None = None
+    """Held by a mutation sent with an `Idempotency-Key` while it runs."""
 
     def __post_init__(self) -> None:
         # looked up once: `request.app.state.<name>` is three attribute lookups and a dict each time
         self.state: State = self.request.app.state
         self.settings: Settings = self.state.settings
         self.schema: strawberry.Schema = self.state.schema
+        self.record: observe.Record = observe.record()
 
     @property
     def cost_extension(self) -> dict[str, Any]:
@@ -90,7 +95,8 @@ async def negotiate(call: Call) -> None:
 
 
 async def identify(call: Call) -> None:
-    call.viewer = await auth.authenticate(call.request)
+    call.viewer = viewer = await auth.authenticate(call.request)
+    call.record.role, call.record.key_prefix = viewer.role.value, viewer.api_key_prefix
 
 
 async def read_params(call: Call) -> None:
@@ -123,6 +129,10 @@ async def measure(call: Call) -> None:
     except limits.LimitError as exc:
         raise exc.with_extensions({"cost": {"limit": call.cost_limit}}) from None
     cost, cap = call.measured.cost, call.cost_limit
+    measured, record = call.measured, call.record
+    if measured is not limits.NOT_AN_OPERATION:  # a document that does not parse has no cost
+        record.cost = cost
+        record.operation_type, record.operation_name = measured.operation_type, measured.operation_name
     if cost > cap:
         role = call.viewer.role.value.lower()
         raise limits.LimitError(
@@ -138,7 +148,35 @@ async def rate_limit(call: Call) -> None:
     )
     call.headers.update(headers)
     if not allowed:
+        metrics.RATE_LIMITED.labels(call.viewer.role.value).inc()
         raise Refusal(429, "RATE_LIMITED", "Rate limit spent: wait for the window to move on (see Retry-After).")
+
+
+async def idempotent(call: Call) -> Response | None:
+    """A mutation sent with an `Idempotency-Key` runs once: a retry of the same request (from any
+    instance) gets the first answer, a different request with the same key is a 422."""
+    sent = header(call.request, "idempotency-key")
+    if sent is None or call.measured.operation_type != "mutation":
+        return None
+    owner = retries.owner(call.viewer)
+    if owner is None:
+        return None  # anonymous callers cannot mutate: the root field policy says so
+    if call.viewer.csrf_token is not None and not auth.csrf_ok(call.request, call.viewer):
+        raise auth.csrf_refusal()
+    key = retries.parse_key(sent)
+    found = await idempotency.claim(call.state.engine, owner, key, retries.fingerprint(call.query, call.params))
+    if isinstance(found, idempotency.Claim):
+        call.claim = found
+        return None
+    if found.other_request:
+        raise Refusal(422, "IDEMPOTENCY_KEY_REUSED", retries.REUSED)
+    if found.lost:
+        raise Refusal(409, "IDEMPOTENCY_KEY_IN_USE", retries.LOST)
+    if found.running:
+        raise Refusal(409, "IDEMPOTENCY_KEY_IN_USE", retries.RUNNING, {"Retry-After": "1"})
+    call.record.outcome = "replayed"
+    headers = {**call.headers, "Idempotent-Replayed": "true", "Cache-Control": "no-store"}
+    return Response(found.body, status_code=found.status or 200, media_type=found.media_type, headers=headers)
 
 
 async def cached(call: Call) -> Response | None:
@@ -149,23 +187,32 @@ async def cached(call: Call) -> Response | None:
     call.cache_key = caching.cache_key(call.query, call.params, call.viewer, call.media_type)
     call.generations = await call.state.generations.current()
     entry = await responses.get(call.cache_key, call.generations)
+    call.record.cache = "miss" if entry is None else "hit"
+    metrics.RESPONSE_CACHE.labels(call.record.cache).inc()
     if entry is None:
         return None
+    call.record.outcome = "ok"
     headers = {**call.headers, "Cache-Control": caching.cache_control(call.viewer, entry.max_age, False)}
     return caching.conditional(call.request, entry.body, entry.media_type, headers, etag=entry.etag)
 
 
-async def open_context(call: Call) -> None:
+async def open_context(call: Call, database: routing.Database | None = None) -> None:
+    """The request's data context, on a replica for a query when one has what the caller must see."""
     state = call.state
+    if database is None:
+        database = routing.primary(state)
+        if call.measured.operation_type == "query" and state.replicas:
+            database = await routing.for_read(state, call.viewer, call.generations)
+    call.record.database = database.name
     call.context = Context(
-        engine=state.read_engine,
-        write_engine=state.engine,
+        engine=database.engine,
+        write_engine=state.engine if call.claim is None else idempotency.ClaimedEngine(state.engine, call.claim),
         viewer=call.viewer,
         request=call.request,
         tables_read=set() if call.cache_key else None,
         portal_url=call.settings.portal_url,
         root_fields=call.measured.root_fields,
-        read_pool=state.read_pool,
+        read_pool=database.read_pool,
     )
 
 
@@ -179,7 +226,10 @@ async def planned(call: Call) -> Response | None:
     body = await planned_response(
         call.schema, call.query, params.operation_name, params.variables, key, call.context, extension
     )
-    return None if body is None else await respond(call, body)
+    if body is None:
+        return None
+    call.record.outcome = "ok"
+    return await respond(call, body)
 
 
 async def execute(call: Call) -> Response:
@@ -210,15 +260,43 @@ async def execute(call: Call) -> Response:
     except MissingQueryError as exc:
         raise Refusal(400, "BAD_REQUEST", "No GraphQL query found.") from exc
     request_error = is_request_error(result)
+    call.record.outcome = "refused" if request_error else "errors" if result.errors else "ok"
+    if result.errors:
+        call.record.error_code = (result.errors[0].extensions or {}).get("code")
     status = 400 if request_error and call.media_type == GRAPHQL_RESPONSE else 200
     result.extensions = {**(result.extensions or {}), **call.cost_extension}
     body = encode_result(result, request_error)
     if call.context.operation_type is OperationType.MUTATION:
         await call.state.generations.refresh()  # this process's next reads see the write
+        await routing.after_write(call.state, call.viewer)  # and the writer's, on every instance
     if result.errors or call.context.operation_type is not OperationType.QUERY:
         headers = {**call.headers, "Cache-Control": "no-store"}
         return Response(body, status_code=status, media_type=call.media_type, headers=headers)
     return await respond(call, body, status)
+
+
+def on_replica_or_primary(stage: Stage) -> Stage:
+    """A read that a replica fails to answer (it went away mid-request) is answered by the
+    primary instead, and the replica leaves the rotation: callers never see a replica's outage."""
+
+    async def run(call: Call) -> Response | None:
+        if call.record.database in (None, "primary"):
+            return await stage(call)
+        try:
+            response = await stage(call)
+        except Exception as exc:
+            if database_trouble(exc) is None:
+                raise
+        else:
+            if call.record.error_code != "SERVICE_UNAVAILABLE":
+                return response
+        call.state.replicas.failed(call.record.database)
+        call.record.outcome = call.record.error_code = None
+        await open_context(call, routing.primary(call.state))
+        return await stage(call)
+
+    run.__name__ = stage.__name__
+    return run
 
 
 STAGES: tuple[Stage, ...] = (
@@ -229,22 +307,41 @@ STAGES: tuple[Stage, ...] = (
     resolve_document,
     measure,
     rate_limit,
+    idempotent,
     cached,
     open_context,
-    planned,
-    execute,
+    on_replica_or_primary(planned),
+    on_replica_or_primary(execute),
 )
 
 
 async def graphql_endpoint(request: Request) -> Response:
     call = Call(request)
+    call.record.operation_type = "unknown"  # until measured: refused early, it is counted as such
+    with tracing.operation_span() as span:
+        try:
+            return await run_stages(call)
+        finally:
+            tracing.name_operation(span, call.record.operation_type, call.record.operation_name)
+
+
+async def run_stages(call: Call) -> Response:
     try:
         for stage in STAGES:
             response = await stage(call)
             if response is not None:
+                if call.claim is not None:
+                    await retries.settle(call.state.engine, call.claim, response, call.record)
                 return response
     except Refusal as refusal:
+        call.record.outcome, call.record.error_code = "refused", refusal.code
+        if call.claim is not None:
+            await retries.release(call.state.engine, call.claim)
         return refusal.response(call.media_type, call.headers)
+    except BaseException:
+        if call.claim is not None:
+            await retries.release(call.state.engine, call.claim)
+        raise
     raise AssertionError("the last stage always answers")
 
 

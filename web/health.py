@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 import orjson
 from sqlalchemy import text
@@ -13,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from db import migrate
 from schema.core.errors import database_trouble
 from web.errors import JSON
+from web.shared import SharedRedis
 
 logger = logging.getLogger("upl.web")
 
@@ -23,19 +25,34 @@ async def healthz(_: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Ready when the database answers and its schema is at the latest migration."""
-    head = request.app.state.head_revision
+    """Each dependency in the body. 503 only when the primary is unreachable or its schema is not
+    at the latest migration; Redis away is `degraded` but ready (the process goes on without it)."""
+    state = request.app.state
+    head = state.head_revision
+    checks: dict[str, dict[str, Any]] = {}
+    current: str | None = None
     try:
-        async with request.app.state.read_engine.connect() as connection:
+        async with state.read_engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
             current = await migrate.current_revision(connection)
+        checks["primary"] = {"status": "up"}
     except Exception:  # any failure to reach the database means "not ready"
-        return JSONResponse({"status": "unavailable", "reason": "database unreachable"}, status_code=503)
-    if current != head:
-        return JSONResponse(
-            {"status": "unavailable", "reason": f"database at migration {current}, expected {head}"}, status_code=503
-        )
-    return JSONResponse({"status": "ready", "migration": current})
+        checks["primary"] = {"status": "down", "reason": "database unreachable"}
+    if current is not None:
+        checks["migrations"] = {"status": "up" if current == head else "down", "current": current, "expected": head}
+    shared: SharedRedis | None = state.redis
+    if shared is not None:
+        checks["redis"] = {"status": "up"} if await shared.ping() else {"status": "down", "fallback": "process memory"}
+    replicas = state.replicas.replicas
+    if replicas:
+        listed = [replica.status() for replica in replicas]
+        checks["replicas"] = {"status": "up" if all(r["status"] == "up" for r in listed) else "down", "each": listed}
+    critical = ("primary", "migrations")
+    if any(checks.get(name, {"status": "down"})["status"] != "up" for name in critical):
+        reason = checks["primary"].get("reason") or f"database at migration {current}, expected {head}"
+        return JSONResponse({"status": "unavailable", "reason": reason, "checks": checks}, status_code=503)
+    status = "ready" if all(check["status"] == "up" for check in checks.values()) else "degraded"
+    return JSONResponse({"status": status, "migration": current, "checks": checks})
 
 
 async def database_failure(request: Request, exc: Exception) -> Response:

@@ -62,14 +62,16 @@ from graphql import (
 )
 from graphql.validation import MaxIntrospectionDepthRule
 from limits import RateLimitItemPerMinute
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.util import WindowStats
 
 from db.enums import Role
 from resolvers.errors import QUOTE_LIMIT
 from resolvers.pagination import DEFAULT_PAGE_SIZE
 from resolvers.viewer import Viewer
 from web.errors import Refusal
+from web.shared import SharedRedis
 
 COST_CAPS = {
     Role.ANONYMOUS: 25_000,
@@ -439,6 +441,10 @@ class Measured:
 
     cost: int
     root_fields: frozenset[str]
+    operation_type: str = "unknown"
+    """query, mutation or subscription (what logs and metrics report)."""
+    operation_name: str | None = None
+    """The operation's own name in the document."""
 
 
 NOT_AN_OPERATION = Measured(0, frozenset())
@@ -466,23 +472,33 @@ def _measured(
     if document is None:
         return NOT_AN_OPERATION  # does not parse: the normal path says why
     shape = measure(schema, document, operation_name, json.loads(variables_key), limits)
-    return NOT_AN_OPERATION if shape is None else Measured(shape.cost, shape.names)
+    if shape is None:
+        return NOT_AN_OPERATION
+    operation = get_operation_ast(document, operation_name)
+    assert operation is not None  # measure found it
+    name = operation.name.value if operation.name else None
+    return Measured(shape.cost, shape.names, operation.operation.value, name)
 
 
 # --- rate limits ----------------------------------------------------------------------------
 
 
 class RateLimiter:
+    """Cost points per caller and minute (moving window): in Redis when `shared` is given, and in
+    this process without it or while Redis is away."""
+
     def __init__(
-        self, redis_url: str | None, budgets: dict[Role, int] | None = None, key_prefix: str = "upl-rate"
+        self, shared: SharedRedis | None, budgets: dict[Role, int] | None = None, key_prefix: str = "upl-rate"
     ) -> None:
-        storage: Storage
-        if redis_url:
-            uri = redis_url.replace("redis://", "async+redis://", 1)
-            storage = RedisStorage(uri, implementation="redispy", key_prefix=key_prefix)
-        else:
-            storage = MemoryStorage()
-        self.limiter = MovingWindowRateLimiter(storage)
+        self.shared = shared
+        self.local = MovingWindowRateLimiter(MemoryStorage())
+        self.redis: MovingWindowRateLimiter | None = None
+        if shared is not None:
+            uri = shared.url.replace("redis://", "async+redis://", 1)
+            # the process's one Redis pool (its timeouts and retry), not a second one
+            options: dict[str, Any] = {"connection_pool": shared.client.connection_pool}
+            storage = RedisStorage(uri, implementation="redispy", key_prefix=key_prefix, **options)
+            self.redis = MovingWindowRateLimiter(storage)
         self.budgets = budgets or BUDGET_PER_MINUTE
 
     async def spend(self, viewer: Viewer, address: str, cost: int) -> tuple[bool, dict[str, str]]:
@@ -494,8 +510,16 @@ class RateLimiter:
             key = f"user:{viewer.user_id}"
         else:
             key = f"ip:{address}"
-        allowed = await self.limiter.hit(item, key, cost=max(cost, 1))
-        stats = await self.limiter.get_window_stats(item, key)
+
+        async def count(limiter: MovingWindowRateLimiter) -> tuple[bool, WindowStats]:
+            allowed = await limiter.hit(item, key, cost=max(cost, 1))
+            return allowed, await limiter.get_window_stats(item, key)
+
+        if self.shared is None or self.redis is None:
+            allowed, stats = await count(self.local)
+        else:
+            redis = self.redis
+            allowed, stats = await self.shared.run(lambda: count(redis), lambda: count(self.local))
         headers = {
             "X-RateLimit-Limit": str(item.amount),
             "X-RateLimit-Remaining": str(max(stats.remaining, 0)),

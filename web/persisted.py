@@ -17,6 +17,7 @@ from resolvers.documents import trusted_document
 from resolvers.viewer import Viewer
 from web.caching import Store
 from web.errors import Refusal
+from web.observe import record
 from web.requests import Params
 
 APQ_TTL = 24 * 3600
@@ -43,10 +44,13 @@ async def resolve_document(request: Request, params: Params, viewer: Viewer) -> 
         else:
             cached = await store.get("apq:" + digest)
             query = cached.decode() if cached is not None else await trusted_document(engine, digest)
+            record().trusted = cached is None and query is not None
             if query is None:
                 raise Refusal(200, "PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")
     if query is None:
         raise Refusal(400, "BAD_REQUEST", "No GraphQL query found: pass `query` as a string.")
     if viewer.trusted_documents_only and await trusted_document(engine, digest or sha256(query)) is None:
         raise Refusal(403, "FORBIDDEN", "This key may only send the operations registered for it (trusted documents).")
+    if viewer.trusted_documents_only:
+        record().trusted = True
     return query

@@ -11,7 +11,7 @@ from graphql import GraphQLError
 from sqlalchemy.exc import DBAPIError
 from strawberry.extensions import SchemaExtension
 
-from db.engine import STATEMENT_TIMEOUT_MS
+from db.engine import statement_timeout_ms
 from resolvers.errors import UserInputError, shortened
 
 logger = logging.getLogger("upl.errors")
@@ -26,7 +26,7 @@ def database_trouble(original: BaseException) -> tuple[str, str] | None:
         current = getattr(current, "orig", None) or current.__cause__
     for cause in chain:
         if isinstance(cause, asyncpg.QueryCanceledError):
-            return "TIMEOUT", f"The query ran longer than {STATEMENT_TIMEOUT_MS} ms and was stopped: ask for less."
+            return "TIMEOUT", f"The query ran longer than {statement_timeout_ms()} ms and was stopped: ask for less."
         if isinstance(cause, OSError | asyncpg.CannotConnectNowError | asyncpg.ConnectionDoesNotExistError):
             return "SERVICE_UNAVAILABLE", "The database is not reachable right now: try again shortly."
         if isinstance(cause, DBAPIError) and cause.connection_invalidated:

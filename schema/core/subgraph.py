@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from typing import Any, Final
 
 import strawberry
-from graphql import DirectiveLocation, GraphQLDeprecatedDirective, GraphQLDirective, GraphQLSchema
+from graphql import DirectiveLocation, GraphQLDeprecatedDirective, GraphQLDirective, GraphQLError, GraphQLSchema
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.tracing.apollo_federation import (
     FTV1_HEADER,
@@ -21,7 +21,7 @@ from strawberry.extensions.tracing.apollo_federation import (
     ApolloFederationTracingExtension,
 )
 from strawberry.federation.schema import FederationAny
-from strawberry.types import ExecutionResult, Info
+from strawberry.types import ExecutionContext, ExecutionResult, Info
 from strawberry.types.graphql import OperationType
 
 from resolvers.errors import UserInputError
@@ -89,6 +89,11 @@ class SubgraphSchema(strawberry.federation.Schema):
             )
         finally:
             _tracing.reset(token)
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        """Strawberry logs every error at ERROR, the document of a syntax error included. A
+        caller's mistakes (syntax, validation, user errors, refusals) are not errors of the
+        service; the unexpected ones are logged by `errors.classify` with their error ID."""
 
     def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
         extensions = super().get_extensions(sync)

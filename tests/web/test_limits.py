@@ -12,6 +12,7 @@ from app import create_app
 from db.enums import Role
 from tests.conftest import NO_RESPONSE_CACHE, Api
 from web import limits as guard
+from web.shared import SharedRedis
 
 
 def code_of(response: httpx.Response) -> str:
@@ -130,7 +131,7 @@ async def test_rate_limit_shared_in_redis(demo_database_url: str) -> None:
     for app, lifespan in zip(apps, lifespans, strict=True):
         await lifespan.__aenter__()
         app.state.rate_limiter = guard.RateLimiter(
-            "redis://127.0.0.1:6379/0", budgets={role: 250 for role in Role}, key_prefix=prefix
+            SharedRedis("redis://127.0.0.1:6379/0"), budgets={role: 250 for role in Role}, key_prefix=prefix
         )
         clients.append(httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver"))
     query = {"query": "{ networks(first: 100) { nodes { name } } }"}
