@@ -307,7 +307,12 @@ def run(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="upl", description="UPL GraphQL service")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", help="serve /graphql with uvicorn")
+    serve = commands.add_parser(
+        "serve",
+        help="serve /graphql with uvicorn",
+        description="Serve the API with uvicorn (--workers N for several processes). Under gunicorn instead: "
+        "gunicorn -c deploy/gunicorn.conf.py 'app:served_app()' (uvicorn-worker; README, Deployment).",
+    )
     serve.add_argument("--host", default=HOST.read())
     serve.add_argument("--port", type=int, default=PORT.read())
     serve.add_argument("--workers", type=int, default=1)

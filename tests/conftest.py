@@ -259,6 +259,20 @@ class LiveServer:
         self.thread.join(timeout=30)
 
 
+def wait_until_ready(base: str, process: subprocess.Popen[bytes], seconds: float = 60) -> bool:
+    """Whether the server at `base` answers `/readyz` with 200 before `seconds` pass (False
+    at once when its process has exited)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    return False
+
+
 class ServedProcess:
     """`upl serve` in a process of its own, as an operator starts it: a request that pins its
     worker cannot stall the tests, and the process's log can be read (`log()`)."""
@@ -281,17 +295,9 @@ class ServedProcess:
             stdout=self.log_file,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{self.base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                self.stop()
-                raise RuntimeError(f"upl serve did not start: {self.log()[-2000:]}")
-            time.sleep(0.1)
+        if not wait_until_ready(self.base, self.process):
+            self.stop()
+            raise RuntimeError(f"upl serve did not start: {self.log()[-2000:]}")
 
     @property
     def base(self) -> str:

@@ -148,7 +148,7 @@ async def rate_limit(call: Call) -> None:
     )
     call.headers.update(headers)
     if not allowed:
-        metrics.RATE_LIMITED.labels(call.viewer.role.value).inc()
+        metrics.child(metrics.RATE_LIMITED, call.viewer.role.value).inc()
         raise Refusal(429, "RATE_LIMITED", "Rate limit spent: wait for the window to move on (see Retry-After).")
 
 
@@ -188,7 +188,7 @@ async def cached(call: Call) -> Response | None:
     call.generations = await call.state.generations.current()
     entry = await responses.get(call.cache_key, call.generations)
     call.record.cache = "miss" if entry is None else "hit"
-    metrics.RESPONSE_CACHE.labels(call.record.cache).inc()
+    metrics.child(metrics.RESPONSE_CACHE, call.record.cache).inc()
     if entry is None:
         return None
     call.record.outcome = "ok"

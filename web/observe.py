@@ -9,18 +9,21 @@ one line (`upl.request`) and counts the request. The `/graphql` stages fill in t
 
 from __future__ import annotations
 
+import itertools
+import logging
 import re
+import secrets
 import time
-import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from db import statements
-from web import metrics
+from web import logs, metrics
 from web.logs import request_logger
+
+REQUEST_LOG = logging.getLogger("upl.request")
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,127}")
 """What a request ID may look like (UUIDs, trace IDs, base64): anything else is replaced."""
@@ -63,7 +66,13 @@ def request_id_of(scope: Scope) -> str:
             if REQUEST_ID.fullmatch(sent):
                 return sent
             break
-    return uuid.uuid4().hex
+    return f"{ID_PREFIX}{next(_serial):08x}"
+
+
+ID_PREFIX = secrets.token_hex(8)
+"""Request IDs made here: this process's random prefix and a serial (16 + 8 hex digits; unique
+across processes and restarts without a system call per request, as `uuid4` would cost)."""
+_serial = itertools.count(1)
 
 
 class Observe:
@@ -78,7 +87,7 @@ class Observe:
         request_id = request_id_of(scope)
         current = Record(request_id, statements.counting())
         _current.set(current)
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        logs.request_id.set(request_id)
         status = 500
         header = (b"x-request-id", request_id.encode())
 
@@ -93,24 +102,28 @@ class Observe:
             await self.app(scope, receive, send_with_id)
         finally:
             self.report(scope, current, status, time.perf_counter() - started)
-            structlog.contextvars.unbind_contextvars("request_id")
+            logs.request_id.set(None)
 
     @staticmethod
     def report(scope: Scope, current: Record, status: int, duration: float) -> None:
         route = getattr(scope.get("route"), "path", None) or "other"
-        method = scope["method"]
-        metrics.HTTP_REQUESTS.labels(route, method, str(status)).inc()
-        metrics.HTTP_DURATION.labels(route).observe(duration)
+        method = scope["method"] if scope["method"] in metrics.METHODS else "other"
+        metrics.child(metrics.HTTP_REQUESTS, route, method, status).inc()
+        metrics.child(metrics.HTTP_DURATION, route).observe(duration)
         if current.operation_type is not None:
             name = (current.operation_name or "anonymous") if current.trusted else "other"
             outcome = current.outcome or ("ok" if status < 400 else "refused")
-            metrics.OPERATIONS.labels(current.operation_type, name, current.role or "ANONYMOUS", outcome).inc()
+            role = current.role or "ANONYMOUS"
+            metrics.child(metrics.OPERATIONS, current.operation_type, name, role, outcome).inc()
             metrics.STATEMENTS.observe(current.statements[0])
             if current.cost is not None:
                 metrics.OPERATION_COST.observe(current.cost)
+        level = logging.INFO if status < 500 else logging.WARNING if status in (503, 504) else logging.ERROR
+        if not REQUEST_LOG.isEnabledFor(level):
+            return  # below the configured level: no line to build
         fields = {
             "method": method,
-            "path": scope["path"],
+            "path": scope["path"][:200],
             "status": status,
             "duration_ms": round(duration * 1000, 2),
             "statements": current.statements[0],
@@ -129,5 +142,4 @@ class Observe:
             value = getattr(current, name)
             if value is not None:
                 fields[name] = value[:80] if isinstance(value, str) else value
-        level = "info" if status < 500 else "warning" if status in (503, 504) else "error"
-        getattr(request_logger, level)("request", **fields)
+        request_logger.log(level, "request", **fields)

@@ -6,14 +6,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.load import free_port
-from tests.conftest import ROOT
+from tests.conftest import ROOT, wait_until_ready
 
 TOKEN = "gunicorn-metrics-token"
 
@@ -39,15 +38,7 @@ def test_gunicorn_with_uvicorn_workers(edit_database_url: str, tmp_path: Path) -
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and process.poll() is None, (tmp_path / "gunicorn.log").read_text()
-            time.sleep(0.2)
+        assert wait_until_ready(base, process), (tmp_path / "gunicorn.log").read_text()
         sent = 30
         for _ in range(sent):  # a connection each: the kernel spreads them over the workers
             response = httpx.post(f"{base}/graphql", json={"query": "{ companies(first: 1) { totalCount } }"})
