@@ -1,12 +1,16 @@
 // GraphiQL for the office's staff: the session cookie goes along, mutations carry the session's
 // CSRF token, and a few saved operations open as tabs. Everything loads from this service.
+// Every request carries a fresh Idempotency-Key: a mutation that a proxy resends (an instance
+// dropped the connection) is then applied once; queries ignore it.
 const csrfToken = document.querySelector('meta[name="upl-csrf-token"]').content;
 
 async function fetcher(params) {
+  const headers = { "content-type": "application/json", accept: "application/json", "x-csrf-token": csrfToken };
+  if (globalThis.crypto?.randomUUID) headers["idempotency-key"] = crypto.randomUUID();
   const response = await fetch("/graphql", {
     method: "POST",
     credentials: "same-origin",
-    headers: { "content-type": "application/json", accept: "application/json", "x-csrf-token": csrfToken },
+    headers,
     body: JSON.stringify(params),
   });
   return response.json();

@@ -81,11 +81,18 @@ async def test_staff_log_in_query_and_edit_without_leaving_the_machine(explorer_
     ARTIFACTS.mkdir(exist_ok=True)
     base = f"http://127.0.0.1:{explorer_server.port}"
     requested: list[str] = []
+    mutations: list[dict[str, str]] = []
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             page = await browser.new_page()
             page.on("request", lambda request: requested.append(request.url))
+            page.on(
+                "request",
+                lambda request: (
+                    mutations.append(request.headers) if "companyCreate" in (request.post_data or "") else None
+                ),
+            )
             await page.goto(f"{base}/graphiql")
             await page.fill("input[name=username]", "anna")
             await page.fill("input[name=password]", PASSWORD)
@@ -109,6 +116,7 @@ async def test_staff_log_in_query_and_edit_without_leaving_the_machine(explorer_
             await page.screenshot(path=str(ARTIFACTS / "graphiql.png"), full_page=True)
         finally:
             await browser.close()
+    assert mutations and all(len(headers.get("idempotency-key", "")) == 36 for headers in mutations)  # a UUID each
     hosts = {urlsplit(url).hostname for url in requested if not url.startswith("data:")}
     assert hosts == {"127.0.0.1"}, requested
     assert any(url.endswith("/static/graphiql.js") for url in requested)
