@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import MutableMapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -30,6 +31,12 @@ def add_process(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
     current = request_id.get()
     if current is not None:
         event.setdefault("request_id", current)
+    return event
+
+
+def drop_color_message(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """uvicorn's records carry their message again with terminal colours: once is enough."""
+    event.pop("color_message", None)
     return event
 
 
@@ -53,7 +60,7 @@ def configure(log_format: str = "json", level: str = "info") -> None:
         renderer = structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
     through_logging(shared)
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
+        foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(), drop_color_message],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
     handler = logging.StreamHandler(sys.stdout)
