@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from db import migrate
@@ -26,7 +26,7 @@ from db.replicas import Replicas
 from resolvers import accounts
 from schema.compose import default_schema
 from settings import DATABASE_LISTEN_URL, DEMO_PASSWORD, UPL_LOG_FORMAT, UPL_LOG_LEVEL, Settings, SettingsError
-from web import auth, caching, cors, explorer, feeds, health, limits, logs, metrics, routing, shared, tracing
+from web import auth, caching, cors, explorer, feeds, health, limits, logs, metrics, realtime, routing, shared, tracing
 from web.graphql import graphql_endpoint
 from web.middleware import RejectNulInUrls, SecurityHeaders, redact_keys_in_access_log
 from web.observe import Observe
@@ -169,10 +169,11 @@ def create_app(
         lifespan=lifespan(chosen, database_url, engine),
     )
     app.state.schema = schema or default_schema()
+    app.state.limits = limits.Limits()
+    app.router.routes.append(WebSocketRoute("/graphql", realtime.Subscriptions(app.state.schema, app.state.limits)))
     app.state.settings = chosen
     app.state.redis = shared.connect(chosen.redis_url)
     app.state.throttle = auth.Throttle(app.state.redis)
-    app.state.limits = limits.Limits()
     app.state.rate_limiter = limits.RateLimiter(app.state.redis)
     app.state.key_origins = cors.KeyOrigins()
     app.state.head_revision = migrate.head_revision()

@@ -8,7 +8,7 @@ chosen domains register.
 
 import asyncio
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Sequence
 from enum import Enum
 from functools import cache
 from typing import Annotated, Any, Union
@@ -58,7 +58,7 @@ ALL_DOMAINS: tuple[Domain, ...] = (
 )
 
 
-def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]) -> type:
+def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]) -> tuple[type, type]:
     search_enum: Any = strawberry.enum(
         Enum("SearchType", {name.upper(): name for name in node_types}),  # type: ignore[call-overload]
         description="The portal's object types, for `search` and `changes`.",
@@ -235,14 +235,55 @@ def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]
         def ortsteile(self) -> list[Ortsteil]:
             return [Ortsteil(key=member, name=member.value) for member in OrtsteilKey]
 
-    return RootQuery
+    @strawberry.type(
+        name="Subscription",
+        description="Pushed over WebSocket (`graphql-transport-ws`, the protocol of npm's `graphql-ws`) at /graphql.",
+    )
+    class RootSubscription:
+        @strawberry.subscription(
+            description="The change feed, pushed: the changes after `since` (without it, from now on), then each "
+            "new change as it commits, in commit order, with no gap and no repeat; resume after a reconnect from "
+            "the last cursor received. Visible as in `changes`. Over WebSocket (`graphql-transport-ws`) at /graphql.",
+            directives=FOR_NEWSLETTER,
+        )
+        async def changes(
+            self,
+            info: InfoT,
+            since: Annotated[
+                str | None, strawberry.argument(description="A cursor of the feed: replay the changes after it.")
+            ] = None,
+            types: Annotated[
+                list[search_enum] | None, strawberry.argument(description="Only changes of these types.")
+            ] = None,
+        ) -> AsyncGenerator[ChangeEdge, None]:
+            ctx = info.context
+            names = [t.value for t in types] if types else list(node_types)
+            if ctx.viewer.role is Role.NEWSLETTER:
+                names = [n for n in names if n == "Event"]
+            if since is not None:
+                position = FeedPosition.decode(since)
+            else:
+                rows = await ctx.fetch_all(head_statement())
+                position = FeedPosition(int(rows[0].xid), rows[0].seq) if rows else FeedPosition(0, 0)
+            staff = ctx.sees_unpublished
+            while True:
+                page = page_args(MAX_PAGE_SIZE, position.encode(), None, None)
+                rows = await ctx.fetch_all(feed_statement(ctx, position, names, page))
+                for row in rows[: page.limit]:
+                    change = change_of(row, staff)
+                    position = change.position
+                    yield ChangeEdge(cursor=position.encode(), node=change)
+                if len(rows) <= page.limit and ctx.changes is not None:
+                    await ctx.changes()  # until the next commit (or a while: a missed NOTIFY costs that long)
+
+    return RootQuery, RootSubscription
 
 
 def compose(domains: Sequence[Domain] = ALL_DOMAINS) -> SubgraphSchema:
     """Build the schema, a Federation 2 subgraph, from `domains` (all five by default)."""
     node_types = {name: node for domain in domains for name, node in domain.nodes.items()}
     search_types = tuple(node.graphql_type for node in node_types.values())
-    root = _root_fields(node_types, search_types)
+    root, subscription = _root_fields(node_types, search_types)
     query = merge_types("Query", (root, *(domain.query for domain in domains)))
     mutations = tuple(domain.mutation for domain in domains if domain.mutation is not None)
     mutation = merge_types("Mutation", mutations) if mutations else None
@@ -250,6 +291,7 @@ def compose(domains: Sequence[Domain] = ALL_DOMAINS) -> SubgraphSchema:
         composed = SubgraphSchema(
             query=query,
             mutation=mutation,
+            subscription=subscription,
             extensions=[ErrorCodes, RootFieldPolicy, lambda: ValidationCache(maxsize=1024)],
             federation_version=FEDERATION_VERSION,
         )

@@ -28,7 +28,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, TimestampSigner
 from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 
 from db.enums import Role
@@ -191,20 +191,20 @@ class KeyViewers:
         return viewer
 
 
-def client_address(request: Request) -> str:
+def client_address(request: HTTPConnection) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def settings_of(request: Request) -> Settings:
+def settings_of(request: HTTPConnection) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def signer(request: Request) -> TimestampSigner:
+def signer(request: HTTPConnection) -> TimestampSigner:
     return TimestampSigner(settings_of(request).secret_key, salt="upl-session")
 
 
-async def session_viewer(request: Request) -> Viewer | None:
+async def session_viewer(request: HTTPConnection) -> Viewer | None:
     if requests.header(request, "cookie") is None:
         return None  # most calls (every keyed and anonymous one): no cookie to parse
     cookie = request.cookies.get(SESSION_COOKIE)
@@ -219,12 +219,15 @@ async def session_viewer(request: Request) -> Viewer | None:
     return await accounts.viewer_for_session(request.app.state.engine, token)
 
 
-async def authenticate(request: Request, query_key: str | None = None) -> Viewer:
+async def authenticate(
+    request: HTTPConnection, query_key: str | None = None, authorization: str | None = None
+) -> Viewer:
     """The caller: a bearer key, else a session cookie, else anonymous (if the deployment allows).
 
-    `query_key` is a key passed in the URL (`?key=`), for calendar apps that cannot send headers.
+    `query_key` is a key passed in the URL (`?key=`), for calendar apps that cannot send headers;
+    `authorization` an `Authorization` value sent otherwise (a WebSocket's `connection_init`).
     """
-    header = requests.header(request, "authorization")
+    header = authorization or requests.header(request, "authorization")
     in_url = header is None and bool(query_key)
     if in_url:
         header = f"Bearer {query_key}"
@@ -376,7 +379,7 @@ async def login(request: Request) -> Response:
     return response
 
 
-def session_token(request: Request) -> str | None:
+def session_token(request: HTTPConnection) -> str | None:
     """The (unexpired or not) session token of the request's cookie, if it is signed by us."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:

@@ -130,6 +130,10 @@ async def measure(call: Call) -> None:
         raise exc.with_extensions({"cost": {"limit": call.cost_limit}}) from None
     cost, cap = call.measured.cost, call.cost_limit
     measured, record = call.measured, call.record
+    if measured.operation_type == "subscription":
+        raise Refusal(
+            400, "BAD_REQUEST", "Subscriptions run over WebSocket at /graphql (`graphql-transport-ws`), not over HTTP."
+        )
     if measured is not limits.NOT_AN_OPERATION:  # a document that does not parse has no cost
         record.cost = cost
         record.operation_type, record.operation_name = measured.operation_type, measured.operation_name

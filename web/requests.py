@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import Any
 
 import orjson
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import ClientDisconnect, HTTPConnection, Request
 
 from resolvers.errors import quoted
 from web.errors import JSON, Refusal
@@ -42,7 +42,7 @@ class Params:
         return json.dumps(self.variables, sort_keys=True).encode()
 
 
-def header(request: Request, name: str) -> str | None:
+def header(request: HTTPConnection, name: str) -> str | None:
     """One request header (the first of its name, as Starlette has it) from a dict built once
     per request: Starlette's `Headers.get` scans the whole list on every call."""
     found: dict[str, str] | None = request.scope.get("upl.headers")

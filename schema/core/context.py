@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,6 +33,10 @@ class Context(DataContext):
     """asyncpg's pool for planned reads (db/readpool.py)."""
     personal_data: bool = False
     """Set by `PersonalData` when a response holds contact persons (then `private, no-store`)."""
+    changes: Callable[[], Awaitable[None]] | None = None
+    """Returns when the data may have changed (a NOTIFY heard, or a while passed): subscriptions wait on it."""
+    connection_params: dict[str, Any] | None = None
+    """A WebSocket's `connection_init` payload (Strawberry sets it)."""
 
 
 InfoT = Info[Context, None]

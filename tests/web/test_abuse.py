@@ -497,7 +497,7 @@ def test_the_walk_finds_the_reported_entry_points() -> None:
     assert len(found) > 60
     # every type with such arguments is reachable by the test's documents (root or node(id:))
     node_types = {t.name for t in schema._schema.get_possible_types(schema._schema.get_type("Node"))}  # type: ignore[arg-type]
-    assert {parent for parent, _, _ in found} <= {"Query", "Mutation"} | node_types
+    assert {parent for parent, _, _ in found} <= {"Query", "Mutation", "Subscription"} | node_types
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,253 @@
+"""GraphQL subscriptions over WebSocket (`graphql-transport-ws`), driven by clients nobody here
+wrote: Python's `gql` (its WebSocketsTransport) and the npm `graphql-ws` reference client.
+`changes` replays what the feed holds after `since`, then pushes each commit as it happens, with
+no gap and no repeat across the switch and across a reconnect that resumes from the last cursor;
+visibility follows the role; a wrong key closes with 4403."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from gql import Client, GraphQLRequest, gql
+from gql.transport.websockets import WebsocketsTransport
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
+
+from db.engine import create_engine
+from db.enums import Role
+from resolvers import accounts
+from tests.conftest import ServedProcess
+from tests.fragment_documents import BOMBS
+from tests.node_harness import node
+
+CHANGES = gql(
+    "subscription($since: String, $types: [SearchType!]) { changes(since: $since, types: $types) "
+    "{ cursor node { objectId type action } } }"
+)
+
+
+def changes(**variables: Any) -> GraphQLRequest:
+    return GraphQLRequest(CHANGES, variable_values=variables)
+
+
+CREATE = "mutation($n: String!) { companyCreate(input: { name: $n, legalForm: GMBH }) { company { id } } }"
+HEAD = "{ changesHead }"
+
+
+@pytest.fixture(scope="module")
+def served(edit_database_url: str) -> Iterator[ServedProcess]:
+    process = ServedProcess(edit_database_url, env={"UPL_RATE_LIMIT": "0"})
+    yield process
+    process.stop()
+
+
+def ws_url(served: ServedProcess) -> str:
+    return served.url.replace("http://", "ws://")
+
+
+def post(
+    served: ServedProcess, query: str, variables: dict[str, Any] | None, headers: dict[str, str]
+) -> dict[str, Any]:
+    response = httpx.post(served.url, json={"query": query, "variables": variables}, headers=headers, timeout=10)
+    body: dict[str, Any] = response.json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+async def create(served: ServedProcess, staff: dict[str, str], name: str) -> str:
+    data = await asyncio.to_thread(post, served, CREATE, {"n": name}, staff)
+    return str(data["companyCreate"]["company"]["id"])
+
+
+async def take(subscription: Any, count: int, seconds: float = 15) -> list[dict[str, Any]]:
+    got: list[dict[str, Any]] = []
+
+    async def collect() -> None:
+        async for result in subscription:
+            got.append(result["changes"])
+            if len(got) == count:
+                return
+
+    await asyncio.wait_for(collect(), timeout=seconds)
+    return got
+
+
+async def test_changes_replay_then_live_without_gap_or_repeat_across_a_reconnect(
+    served: ServedProcess, role_headers: dict[str, dict[str, str]]
+) -> None:
+    staff = role_headers["staff"]
+    since = (await asyncio.to_thread(post, served, HEAD, None, {}))["changesHead"]
+    before = [await create(served, staff, f"Vorher {i} {uuid.uuid4().hex[:6]} GmbH") for i in range(3)]
+    transport = WebsocketsTransport(url=ws_url(served), init_payload={"authorization": staff["authorization"]})
+    async with Client(transport=transport) as session:
+        stream = session.subscribe(changes(**{"since": since, "types": ["COMPANY"]}))
+        replayed = await take(stream, 3)  # what the feed held after `since`
+        assert [c["node"]["objectId"] for c in replayed] == before
+        during = await create(served, staff, f"Live {uuid.uuid4().hex[:6]} GmbH")
+        (live,) = await take(stream, 1)  # then live, pushed as it commits
+        assert live["node"] == {"objectId": during, "type": "COMPANY", "action": "CREATE"}
+        last_cursor = live["cursor"]
+        await stream.aclose()
+    missed = [await create(served, staff, f"Offline {i} {uuid.uuid4().hex[:6]} GmbH") for i in range(2)]
+    transport = WebsocketsTransport(url=ws_url(served), init_payload={"Authorization": staff["authorization"]})
+    async with Client(transport=transport) as session:  # reconnect, resuming from the last cursor
+        stream = session.subscribe(changes(**{"since": last_cursor, "types": ["COMPANY"]}))
+        resumed = await take(stream, 2)
+        assert [c["node"]["objectId"] for c in resumed] == missed  # nothing lost, nothing twice
+        after = await create(served, staff, f"Danach {uuid.uuid4().hex[:6]} GmbH")
+        (live,) = await take(stream, 1)
+        assert live["node"]["objectId"] == after
+        await stream.aclose()
+
+
+async def test_a_write_through_another_instance_is_pushed(
+    served: ServedProcess, edit_database_url: str, role_headers: dict[str, dict[str, str]]
+) -> None:
+    other = ServedProcess(edit_database_url, env={"UPL_RATE_LIMIT": "0"})  # PostgreSQL is the bus
+    try:
+        staff = role_headers["staff"]
+        transport = WebsocketsTransport(url=ws_url(served), init_payload={"Authorization": staff["authorization"]})
+        async with Client(transport=transport) as session:
+            stream = session.subscribe(changes(types=["COMPANY"]))
+            first = asyncio.ensure_future(take(stream, 2))
+            await asyncio.sleep(0.5)  # subscribed: from now on
+            written = [await create(other, staff, f"Anderswo {i} {uuid.uuid4().hex[:6]} GmbH") for i in range(2)]
+            pushed = await first
+            assert [c["node"]["objectId"] for c in pushed] == written
+            await stream.aclose()
+    finally:
+        other.stop()
+
+
+async def test_visibility_follows_the_role(served: ServedProcess, role_headers: dict[str, dict[str, str]]) -> None:
+    staff = role_headers["staff"]
+    since = (await asyncio.to_thread(post, served, HEAD, None, {}))["changesHead"]
+    created = await create(served, staff, f"Newsletter sieht das nicht {uuid.uuid4().hex[:6]} GmbH")
+    newsletter = WebsocketsTransport(
+        url=ws_url(served), init_payload={"Authorization": role_headers["newsletter"]["authorization"]}
+    )
+    async with Client(transport=newsletter) as session:
+        stream = session.subscribe(changes(**{"since": since}))
+        with pytest.raises(TimeoutError):
+            await take(stream, 1, seconds=2)  # a company change is not the newsletter's to see
+    anonymous = WebsocketsTransport(url=ws_url(served))
+    async with Client(transport=anonymous) as session:
+        (seen,) = await take(session.subscribe(changes(**{"since": since})), 1)
+        assert seen["node"]["objectId"] == created  # published companies: public
+
+
+async def close_code(served: ServedProcess, *messages: dict[str, Any]) -> int | None:
+    """Send `messages` on a raw `graphql-transport-ws` connection; the code it is closed with."""
+    async with connect(ws_url(served), subprotocols=[Subprotocol("graphql-transport-ws")]) as socket:
+        for message in messages:
+            await socket.send(json.dumps(message))
+        try:
+            while True:
+                await asyncio.wait_for(socket.recv(), timeout=10)
+        except ConnectionClosed as closed:
+            return closed.rcvd.code if closed.rcvd else None
+
+
+NUL_SINCE = "subscription($s: String) { changes(since: $s) { cursor } }"
+SUBSCRIBE: dict[str, Any] = {
+    "id": "1",
+    "type": "subscribe",
+    "payload": {"query": "subscription { changes { cursor } }"},
+}
+
+
+async def test_the_protocol_s_close_codes(served: ServedProcess, role_headers: dict[str, dict[str, str]]) -> None:
+    wrong = {"type": "connection_init", "payload": {"Authorization": "Bearer upl_wrong_wrong_wrong"}}
+    assert await close_code(served, wrong) == 4403  # a wrong key: Forbidden
+    assert await close_code(served, SUBSCRIBE) == 4401  # no connection_init first: Unauthorized
+    init = {"type": "connection_init", "payload": {"Authorization": role_headers["partner"]["authorization"]}}
+    assert await close_code(served, init, init) == 4429  # initialised twice
+    assert await close_code(served, init, SUBSCRIBE, SUBSCRIBE) == 4409  # the same operation ID twice
+    assert await close_code(served, {"type": "connection_init", "payload": "not an object"}) == 4400
+
+
+async def errors_of(served: ServedProcess, payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The `error` message a subscribe gets on a partner key's connection."""
+    async with connect(ws_url(served), subprotocols=[Subprotocol("graphql-transport-ws")]) as socket:
+        await socket.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(await socket.recv())["type"] == "connection_ack"
+        await socket.send(json.dumps({"id": "7", "type": "subscribe", "payload": payload}))
+        message = json.loads(await asyncio.wait_for(socket.recv(), timeout=10))
+    assert (message["type"], message["id"]) == ("error", "7"), message
+    errors: list[dict[str, Any]] = message["payload"]
+    return errors
+
+
+async def test_websocket_operations_meet_the_same_limits(served: ServedProcess) -> None:
+    bomb = BOMBS["two spreads per level"]
+    codes = {
+        "bomb": (await errors_of(served, {"query": bomb}))[0]["extensions"]["code"],
+        "query": (await errors_of(served, {"query": "{ changesHead }"}))[0]["extensions"]["code"],
+        "mutation": (await errors_of(served, {"query": CREATE, "variables": {"n": "x"}}))[0]["extensions"]["code"],
+        "nul": (
+            await errors_of(served, {"query": SUBSCRIBE["payload"]["query"].replace("cursor", "cursor ") + "#\x00"})
+        )[0]["extensions"]["code"],
+    }
+    assert codes == {
+        "bomb": "FRAGMENT_SPREAD_LIMIT",
+        "query": "BAD_REQUEST",
+        "mutation": "BAD_REQUEST",
+        "nul": "BAD_USER_INPUT",
+    }
+
+
+async def test_a_revoked_key_closes_its_subscriptions_with_4403(served: ServedProcess, edit_database_url: str) -> None:
+    engine = create_engine(edit_database_url, pool_size=1)
+    try:
+        key = await accounts.create_key(engine, f"revoked soon {uuid.uuid4().hex[:6]}", Role.PARTNER)
+        async with connect(ws_url(served), subprotocols=[Subprotocol("graphql-transport-ws")]) as socket:
+            await socket.send(
+                json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {key.key}"}})
+            )
+            assert json.loads(await socket.recv())["type"] == "connection_ack"
+            await socket.send(json.dumps(SUBSCRIBE))
+            await accounts.revoke_key(engine, key.prefix)
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:
+                    await asyncio.wait_for(socket.recv(), timeout=15)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+    finally:
+        await engine.dispose()
+
+
+def test_a_subscription_over_http_says_where_subscriptions_run(served: ServedProcess) -> None:
+    for send in (httpx.post, httpx.get):
+        kwargs: dict[str, Any] = (
+            {"json": SUBSCRIBE["payload"]} if send is httpx.post else {"params": SUBSCRIBE["payload"]}
+        )
+        response = send(served.url, **kwargs)
+        assert response.status_code == 400
+        assert "WebSocket" in response.json()["errors"][0]["message"]
+
+
+async def test_the_graphql_ws_reference_client(served: ServedProcess, role_headers: dict[str, dict[str, str]]) -> None:
+    staff = role_headers["staff"]
+    since = (await asyncio.to_thread(post, served, HEAD, None, {}))["changesHead"]
+    created = await create(served, staff, f"Referenzclient {uuid.uuid4().hex[:6]} GmbH")
+    out = await asyncio.to_thread(
+        node,
+        "subscribe.mjs",
+        ws_url(served),
+        json.dumps(
+            {
+                "query": "subscription($s: String) { changes(since: $s, types: [COMPANY]) { cursor node { objectId action } } }",
+                "variables": {"s": since},
+            }
+        ),
+        "1",
+        staff["authorization"],
+    )
+    (first,) = json.loads(out)
+    assert first["data"]["changes"]["node"] == {"objectId": created, "action": "CREATE"}
