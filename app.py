@@ -59,7 +59,7 @@ def listen_url(engine: AsyncEngine) -> str | None:
 
 
 ROUTES = [
-    Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+    Route("/graphql", realtime.GraphQLOverHTTP(graphql_endpoint), methods=["GET", "POST"]),
     Route("/graphql", cors.preflight, methods=["OPTIONS"]),
     Route("/feeds/events.ics", feeds.events_ics, methods=["GET"]),
     Route("/feeds/events/{slug}.ics", feeds.events_ics, methods=["GET"]),
@@ -170,7 +170,8 @@ def create_app(
     )
     app.state.schema = schema or default_schema()
     app.state.limits = limits.Limits()
-    app.router.routes.append(WebSocketRoute("/graphql", realtime.Subscriptions(app.state.schema, app.state.limits)))
+    app.state.subscriptions = realtime.Subscriptions(app.state.schema, app.state.limits)
+    app.router.routes.append(WebSocketRoute("/graphql", app.state.subscriptions))
     app.state.settings = chosen
     app.state.redis = shared.connect(chosen.redis_url)
     app.state.throttle = auth.Throttle(app.state.redis)

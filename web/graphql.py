@@ -132,7 +132,10 @@ async def measure(call: Call) -> None:
     measured, record = call.measured, call.record
     if measured.operation_type == "subscription":
         raise Refusal(
-            400, "BAD_REQUEST", "Subscriptions run over WebSocket at /graphql (`graphql-transport-ws`), not over HTTP."
+            400,
+            "BAD_REQUEST",
+            "Subscriptions run over WebSocket (`graphql-transport-ws`) or Server-Sent Events (send "
+            "`Accept: text/event-stream`) at /graphql.",
         )
     if measured is not limits.NOT_AN_OPERATION:  # a document that does not parse has no cost
         record.cost = cost

@@ -1,6 +1,8 @@
-"""GraphQL subscriptions over WebSocket at `/graphql`: the `graphql-transport-ws` protocol of the
-npm `graphql-ws` library, as Strawberry implements it (ping/pong, the protocol's close codes,
-`connection_init` within 10 s, at most `MAX_SUBSCRIPTIONS` operations per connection).
+"""GraphQL subscriptions at `/graphql`, as Strawberry implements both protocols: over WebSocket
+with `graphql-transport-ws` (the npm `graphql-ws` library's: ping/pong, the protocol's close
+codes, `connection_init` within 10 s, at most `MAX_SUBSCRIPTIONS` operations per connection),
+and over HTTP with GraphQL over SSE (`graphql-sse`, distinct connections mode: a request that
+accepts `text/event-stream` gets `next` events, then `complete`).
 
 The caller is known from `connection_init`: `{"Authorization": "Bearer <key>"}` (the name in any
 case), else the explorer's session cookie sent with the upgrade request, else anonymous where the
@@ -16,18 +18,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import request_response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketState
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.websocket_origin import is_same_origin, normalize_origin
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
@@ -108,7 +113,7 @@ class Subscriptions(GraphQL[Context, None]):
         super().__init__(
             GuardedSchema(schema, operation_limits),  # type: ignore[arg-type]
             graphql_ide=None,
-            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_SSE_PROTOCOL),
             connection_init_wait_timeout=timedelta(seconds=10),
         )
         self.max_subscriptions_per_connection = MAX_SUBSCRIPTIONS
@@ -116,10 +121,16 @@ class Subscriptions(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         state = request.app.state
         watcher: GenerationWatcher = state.generations
+        viewer = ANONYMOUS
+        if not isinstance(request, WebSocket):  # SSE: the request's own headers say who calls
+            try:
+                viewer = await auth.authenticate(request)
+            except Refusal as refusal:
+                raise HTTPException(refusal.status or 400, refusal.message) from None
         return Context(
             engine=state.read_engine,
             write_engine=None,
-            viewer=ANONYMOUS,
+            viewer=viewer,
             request=request,  # type: ignore[arg-type]
             portal_url=state.settings.portal_url,
             read_pool=state.read_pool,
@@ -176,6 +187,27 @@ async def still_allowed(websocket: WebSocket, authorization: str | None, viewer:
             if websocket.application_state is WebSocketState.CONNECTED:
                 await websocket.close(code=4403, reason="Forbidden: the credentials were revoked")
             return
+
+
+def wants_event_stream(scope: Scope) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"accept":
+            return b"text/event-stream" in value.lower()
+    return False
+
+
+class GraphQLOverHTTP:
+    """`/graphql` over HTTP: GraphQL over SSE (`graphql-sse`, distinct connections mode) when the
+    client accepts `text/event-stream`, to Strawberry's view; everything else to web/graphql.py."""
+
+    def __init__(self, endpoint: Callable[[Request], Awaitable[Response]]) -> None:
+        self.endpoint = request_response(endpoint)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if wants_event_stream(scope):
+            await scope["app"].state.subscriptions(scope, receive, send)
+        else:
+            await self.endpoint(scope, receive, send)
 
 
 async def changed(watcher: GenerationWatcher) -> None:

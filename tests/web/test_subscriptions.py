@@ -1,5 +1,6 @@
-"""GraphQL subscriptions over WebSocket (`graphql-transport-ws`), driven by clients nobody here
-wrote: Python's `gql` (its WebSocketsTransport) and the npm `graphql-ws` reference client.
+"""GraphQL subscriptions over WebSocket (`graphql-transport-ws`) and over SSE (`graphql-sse`),
+driven by clients nobody here wrote: Python's `gql` (its WebSocketsTransport), the npm
+`graphql-ws` and `graphql-sse` reference clients, and raw `websockets` and `httpx` streams.
 `changes` replays what the feed holds after `since`, then pushes each commit as it happens, with
 no gap and no repeat across the switch and across a reconnect that resumes from the last cursor;
 visibility follows the role; a wrong key closes with 4403."""
@@ -251,3 +252,42 @@ async def test_the_graphql_ws_reference_client(served: ServedProcess, role_heade
     )
     (first,) = json.loads(out)
     assert first["data"]["changes"]["node"] == {"objectId": created, "action": "CREATE"}
+
+
+# --- GraphQL over SSE -----------------------------------------------------------------------
+
+
+async def test_the_graphql_sse_reference_client(served: ServedProcess, role_headers: dict[str, dict[str, str]]) -> None:
+    staff = role_headers["staff"]
+    since = (await asyncio.to_thread(post, served, HEAD, None, {}))["changesHead"]
+    created = [await create(served, staff, f"SSE {i} {uuid.uuid4().hex[:6]} GmbH") for i in range(2)]
+    document = {
+        "query": "subscription($s: String) { changes(since: $s, types: [COMPANY]) { cursor node { objectId } } }",
+        "variables": {"s": since},
+    }
+    out = await asyncio.to_thread(
+        node, "sse-subscribe.mjs", served.url, json.dumps(document), "2", staff["authorization"]
+    )
+    assert [result["data"]["changes"]["node"]["objectId"] for result in json.loads(out)] == created
+
+
+def test_sse_events_limits_and_credentials(served: ServedProcess, role_headers: dict[str, dict[str, str]]) -> None:
+    accept = {"accept": "text/event-stream"}
+    since = post(served, HEAD, None, {})["changesHead"]
+    name = f"Strom {uuid.uuid4().hex[:6]} GmbH"
+    post(served, CREATE, {"n": name}, role_headers["staff"])
+    document = {
+        "query": "subscription($s: String) { changes(since: $s) { node { objectId action } } }",
+        "variables": {"s": since},
+    }
+    with httpx.stream("POST", served.url, json=document, headers=accept, timeout=10) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        lines = response.iter_lines()
+        assert next(lines) == "event: next"
+        event = json.loads(next(lines).removeprefix("data: "))
+    assert event["data"]["changes"]["node"]["action"] == "CREATE"
+    refused = httpx.post(served.url, json={"query": BOMBS["two spreads per level"]}, headers=accept, timeout=10)
+    assert "FRAGMENT_SPREAD_LIMIT" in refused.text  # the same limits as every other request
+    wrong = httpx.post(served.url, json=document, headers={**accept, "authorization": "Bearer upl_wrong"}, timeout=10)
+    assert wrong.status_code == 401
