@@ -31,6 +31,7 @@ from schema.core.descriptions import describe
 from schema.core.domain import Domain, NodeType, grafted
 from schema.core.errors import ErrorCodes
 from schema.core.ids import decode_id, encode_id
+from schema.core.live import live
 from schema.core.nodes import Node
 from schema.core.permissions import FOR_NEWSLETTER, RootFieldPolicy, personal_data_allowed
 from schema.core.plans import PLAN, NodeById
@@ -275,6 +276,14 @@ def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]
                     yield ChangeEdge(cursor=position.encode(), node=change)
                 if len(rows) <= page.limit and ctx.changes is not None:
                     await ctx.changes()  # until the next commit (or a while: a missed NOTIFY costs that long)
+
+        @strawberry.subscription(
+            description="A live query: the object with this ID now, then again each time the answer to the same "
+            "selection would differ (null when it is gone or hidden); writes to what it does not read send nothing.",
+        )
+        async def node(self, info: InfoT, id: strawberry.ID) -> AsyncGenerator[Node | None, None]:
+            async for found in live(info, lambda: load_node(info, id)):
+                yield found
 
     return RootQuery, RootSubscription
 

@@ -135,6 +135,7 @@ class Subscriptions(GraphQL[Context, None]):
             portal_url=state.settings.portal_url,
             read_pool=state.read_pool,
             changes=lambda: changed(watcher),
+            generations=watcher.current,
         )
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:

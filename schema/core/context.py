@@ -35,6 +35,8 @@ class Context(DataContext):
     """Set by `PersonalData` when a response holds contact persons (then `private, no-store`)."""
     changes: Callable[[], Awaitable[None]] | None = None
     """Returns when the data may have changed (a NOTIFY heard, or a while passed): subscriptions wait on it."""
+    generations: Callable[[], Awaitable[dict[str, int]]] | None = None
+    """The data generations now (live queries compute again only when the tables they read moved)."""
     connection_params: dict[str, Any] | None = None
     """A WebSocket's `connection_init` payload (Strawberry sets it)."""
 

@@ -254,6 +254,44 @@ async def test_the_graphql_ws_reference_client(served: ServedProcess, role_heade
     assert first["data"]["changes"]["node"] == {"objectId": created, "action": "CREATE"}
 
 
+# --- live queries ------------------------------------------------------------------------------
+
+LIVE_NODE = "subscription($id: ID!) { node(id: $id) { ... on Company { name phone } } }"
+UPDATE = "mutation($i: CompanyUpdateInput!) { companyUpdate(input: $i) { company { version } userErrors { code } } }"
+VERSION = "query($id: ID!) { node(id: $id) { ... on Company { version } } }"
+
+
+def update(served: ServedProcess, staff: dict[str, str], company: str, **changes: Any) -> None:
+    version = post(served, VERSION, {"id": company}, staff)["node"]["version"]
+    result = post(served, UPDATE, {"i": {"id": company, "version": version, **changes}}, staff)
+    assert result["companyUpdate"]["userErrors"] == []
+
+
+async def test_a_live_node_is_pushed_when_its_answer_changes_and_only_then(
+    served: ServedProcess, role_headers: dict[str, dict[str, str]]
+) -> None:
+    staff = role_headers["staff"]
+    company = await create(served, staff, f"Lebendig {uuid.uuid4().hex[:6]} GmbH")
+    other = await create(served, staff, f"Unbeteiligt {uuid.uuid4().hex[:6]} GmbH")
+    transport = WebsocketsTransport(url=ws_url(served), init_payload={"Authorization": staff["authorization"]})
+    async with Client(transport=transport) as session:
+        stream = session.subscribe(GraphQLRequest(LIVE_NODE, variable_values={"id": company}))
+
+        async def next_result(seconds: float = 10) -> dict[str, Any]:
+            result: dict[str, Any] = await asyncio.wait_for(stream.__anext__(), timeout=seconds)
+            return result["node"]
+
+        first = await next_result()  # the answer now
+        assert first["phone"] is None
+        await asyncio.to_thread(update, served, staff, other, phone="030 1111")  # a write it does not read
+        await asyncio.to_thread(update, served, staff, company, phone="030 2222")
+        assert await next_result() == {"name": first["name"], "phone": "030 2222"}  # nothing for the other write
+        await asyncio.to_thread(update, served, staff, company, phone="030 2222")  # the same answer again
+        await asyncio.to_thread(update, served, staff, company, phone="030 3333")
+        assert (await next_result())["phone"] == "030 3333"  # nothing for the write that changed nothing
+        await stream.aclose()
+
+
 # --- GraphQL over SSE -----------------------------------------------------------------------
 
 
