@@ -267,6 +267,9 @@ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = variable(
     "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "", url_of("http", "https"), "the same, for traces only", "none"
 )
 OTEL_SERVICE_NAME = variable("OTEL_SERVICE_NAME", "upl-graphql", text_value, "the service name on the traces")
+UPL_MAX_SUBSCRIPTIONS_PER_CONNECTION = variable(
+    "UPL_MAX_SUBSCRIPTIONS_PER_CONNECTION", "20", whole(1, 1000), "operations one WebSocket connection may run at once"
+)
 HOST = variable("HOST", "127.0.0.1", text_value, "address `upl serve` binds")
 PORT = variable("PORT", "8000", whole(1, 65535), "port `upl serve` listens on")
 

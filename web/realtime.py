@@ -1,6 +1,7 @@
 """GraphQL subscriptions at `/graphql`, as Strawberry implements both protocols: over WebSocket
 with `graphql-transport-ws` (the npm `graphql-ws` library's: ping/pong, the protocol's close
-codes, `connection_init` within 10 s, at most `MAX_SUBSCRIPTIONS` operations per connection),
+codes, `connection_init` within 10 s, at most `UPL_MAX_SUBSCRIPTIONS_PER_CONNECTION` operations
+per connection),
 and over HTTP with GraphQL over SSE (`graphql-sse`, distinct connections mode: a request that
 accepts `text/event-stream` gets `next` events, then `complete`).
 
@@ -39,11 +40,11 @@ from strawberry.types.execution import PreExecutionError
 from db.generations import GenerationWatcher
 from resolvers.viewer import ANONYMOUS, Viewer
 from schema.core.context import Context
+from settings import UPL_MAX_SUBSCRIPTIONS_PER_CONNECTION
 from web import auth, limits
 from web.auth import has_nul
 from web.errors import Refusal
 
-MAX_SUBSCRIPTIONS = 20
 POLL_SECONDS = 5.0
 
 
@@ -116,7 +117,7 @@ class Subscriptions(GraphQL[Context, None]):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_SSE_PROTOCOL),
             connection_init_wait_timeout=timedelta(seconds=10),
         )
-        self.max_subscriptions_per_connection = MAX_SUBSCRIPTIONS
+        self.max_subscriptions_per_connection = UPL_MAX_SUBSCRIPTIONS_PER_CONNECTION.read()
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         state = request.app.state

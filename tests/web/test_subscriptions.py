@@ -174,6 +174,17 @@ async def test_the_protocol_s_close_codes(served: ServedProcess, role_headers: d
     assert await close_code(served, {"type": "connection_init", "payload": "not an object"}) == 4400
 
 
+async def test_at_most_the_configured_subscriptions_per_connection(served: ServedProcess) -> None:
+    async with connect(ws_url(served), subprotocols=[Subprotocol("graphql-transport-ws")]) as socket:
+        await socket.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(await socket.recv())["type"] == "connection_ack"
+        for n in range(21):  # UPL_MAX_SUBSCRIPTIONS_PER_CONNECTION: 20 by default
+            await socket.send(json.dumps({**SUBSCRIBE, "id": str(n)}))
+        message = json.loads(await asyncio.wait_for(socket.recv(), timeout=10))
+    assert (message["id"], message["type"]) == ("20", "error")
+    assert "limit" in message["payload"][0]["message"].lower()
+
+
 async def errors_of(served: ServedProcess, payload: dict[str, Any]) -> list[dict[str, Any]]:
     """The `error` message a subscribe gets on a partner key's connection."""
     async with connect(ws_url(served), subprotocols=[Subprotocol("graphql-transport-ws")]) as socket:
