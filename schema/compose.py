@@ -67,6 +67,7 @@ def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]
     for value in search_enum.__strawberry_definition__.values:
         value.description = node_types[value.value].graphql_type.__strawberry_definition__.description  # type: ignore[attr-defined]
     search_result = Annotated[Union[search_types], strawberry.union("SearchResult")]  # type: ignore[valid-type]  # noqa: UP007
+    ChangeTypes = Annotated[list[search_enum] | None, strawberry.argument(description="Only changes of these types.")]
 
     @strawberry.type(description="One change of the portal's data, in commit order.")
     class Change(Node):
@@ -113,6 +114,11 @@ def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]
             pk=row.object_id,
             position=FeedPosition(int(row.xid), row.seq),
         )
+
+    def feed_types(ctx: Any, types: list[Any] | None) -> list[str]:
+        """The types of feed entries the caller asked for and may see (newsletter keys: events)."""
+        names = [t.value for t in types] if types else list(node_types)
+        return [n for n in names if n == "Event"] if ctx.viewer.role is Role.NEWSLETTER else names
 
     async def load_change(ctx: Any, seq: int) -> Change | None:
         """`node(id:)` of a change: visible as in the feed (outsiders: what they could see)."""
@@ -166,17 +172,13 @@ def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]
             after: Annotated[str | None, strawberry.argument(description="The same as `since` (Relay's name).")] = None,
             last: Annotated[int | None, strawberry.argument(description=LAST)] = None,
             before: Annotated[str | None, strawberry.argument(description=BEFORE)] = None,
-            types: Annotated[
-                list[search_enum] | None, strawberry.argument(description="Only changes of these types.")
-            ] = None,
+            types: ChangeTypes = None,
         ) -> ChangeConnection:
             if since is not None and after is not None and since != after:
                 raise UserInputError("`since` and `after` are the same argument: pass one of them.")
             page = page_args(first, since if since is not None else after, last, before)
             position = None if page.cursor is None else FeedPosition.decode(page.cursor)
-            names = [t.value for t in types] if types else list(node_types)
-            if info.context.viewer.role is Role.NEWSLETTER:
-                names = [n for n in names if n == "Event"]
+            names = feed_types(info.context, types)
             rows = await info.context.fetch_all(feed_statement(info.context, position, names, page))
             staff = info.context.sees_unpublished
             more = len(rows) > page.limit
@@ -238,13 +240,14 @@ def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]
 
     @strawberry.type(
         name="Subscription",
-        description="Pushed over WebSocket (`graphql-transport-ws`, the protocol of npm's `graphql-ws`) at /graphql.",
+        description="Pushed at /graphql over WebSocket (`graphql-transport-ws`, the protocol of npm's `graphql-ws`) "
+        "or Server-Sent Events (`graphql-sse`: send `Accept: text/event-stream`).",
     )
     class RootSubscription:
         @strawberry.subscription(
             description="The change feed, pushed: the changes after `since` (without it, from now on), then each "
             "new change as it commits, in commit order, with no gap and no repeat; resume after a reconnect from "
-            "the last cursor received. Visible as in `changes`. Over WebSocket (`graphql-transport-ws`) at /graphql.",
+            "the last cursor received. Visible as in `changes`.",
             directives=FOR_NEWSLETTER,
         )
         async def changes(
@@ -253,14 +256,10 @@ def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]
             since: Annotated[
                 str | None, strawberry.argument(description="A cursor of the feed: replay the changes after it.")
             ] = None,
-            types: Annotated[
-                list[search_enum] | None, strawberry.argument(description="Only changes of these types.")
-            ] = None,
+            types: ChangeTypes = None,
         ) -> AsyncGenerator[ChangeEdge, None]:
             ctx = info.context
-            names = [t.value for t in types] if types else list(node_types)
-            if ctx.viewer.role is Role.NEWSLETTER:
-                names = [n for n in names if n == "Event"]
+            names = feed_types(ctx, types)
             if since is not None:
                 position = FeedPosition.decode(since)
             else:

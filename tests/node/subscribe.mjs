@@ -1,16 +1,17 @@
-// The graphql-ws reference client (npm `graphql-ws`, with `ws` as Node's WebSocket): subscribe to
-// one operation, print the first N results as JSON, then complete.
-// Usage: node subscribe.mjs WS_URL '{"query": ..., "variables": ...}' N [AUTHORIZATION]
-import { createClient } from "graphql-ws";
+// The reference clients of both subscription protocols: npm `graphql-ws` (graphql-transport-ws,
+// with `ws` as Node's WebSocket) and npm `graphql-sse` (distinct connections mode). Subscribe to
+// one operation, print the first N results as JSON, then stop.
+// Usage: node subscribe.mjs ws|sse URL '{"query": ..., "variables": ...}' N [AUTHORIZATION]
+import { createClient as createWsClient } from "graphql-ws";
+import { createClient as createSseClient } from "graphql-sse";
 import WebSocket from "ws";
 
-const [url, payload, count, authorization] = process.argv.slice(2);
-const client = createClient({
-  url,
-  webSocketImpl: WebSocket,
-  connectionParams: authorization ? { Authorization: authorization } : {},
-  retryAttempts: 0,
-});
+const [transport, url, payload, count, authorization] = process.argv.slice(2);
+const credentials = authorization ? { Authorization: authorization } : {};
+const client =
+  transport === "ws"
+    ? createWsClient({ url, webSocketImpl: WebSocket, connectionParams: credentials, retryAttempts: 0 })
+    : createSseClient({ url, singleConnection: false, headers: credentials, retryAttempts: 0 });
 const results = [];
 const want = Number(count);
 let timer;

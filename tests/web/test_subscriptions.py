@@ -251,6 +251,7 @@ async def test_the_graphql_ws_reference_client(served: ServedProcess, role_heade
     out = await asyncio.to_thread(
         node,
         "subscribe.mjs",
+        "ws",
         ws_url(served),
         json.dumps(
             {
@@ -315,7 +316,7 @@ async def test_the_graphql_sse_reference_client(served: ServedProcess, role_head
         "variables": {"s": since},
     }
     out = await asyncio.to_thread(
-        node, "sse-subscribe.mjs", served.url, json.dumps(document), "2", staff["authorization"]
+        node, "subscribe.mjs", "sse", served.url, json.dumps(document), "2", staff["authorization"]
     )
     assert [result["data"]["changes"]["node"]["objectId"] for result in json.loads(out)] == created
 
