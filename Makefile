@@ -9,7 +9,7 @@ STATIC_STAMP := static/node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 PG_STANDBY_TOOLS := /usr/lib/postgresql/15/bin/pg_basebackup
 
-.PHONY: run test lint typecheck pytest schema schema-check schema-release lock bench bench-inprocess fuzz soak soak-cluster clean
+.PHONY: run test lint typecheck pytest schema schema-check schema-release lock bench bench-inprocess fuzz soak soak-cluster bench-realtime clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -91,6 +91,10 @@ bench: $(STAMP)
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[bench]'
 	$(BIN)/python -m bench.load
 	$(BIN)/python -m bench.visibility
+
+# Change-feed subscribers over WebSocket on one worker (1,000 and 5,000): delivery latency, CPU, memory.
+bench-realtime: $(STAMP)
+	$(BIN)/python -m bench.realtime
 
 # The small in-process benchmark of the resolver path on the demo data.
 bench-inprocess: $(STAMP)
