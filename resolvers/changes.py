@@ -28,7 +28,7 @@ changes = models.table_of(models.Change)
 CURSOR_PREFIX = "x1:"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class FeedPosition:
     xid: int
     seq: int

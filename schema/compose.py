@@ -23,6 +23,8 @@ from resolvers.base import load_by_id
 from resolvers.changes import FeedPosition, change_statement, feed_statement, head_statement, public_action
 from resolvers.contacts import CONTACT
 from resolvers.errors import UserInputError, quoted
+from resolvers.feed_hub import head as feed_head
+from resolvers.feed_hub import position_of, read_after
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, page_args
 from resolvers.search import search_statement
 from schema.core.connections import BEFORE, FIRST, LAST, PageInfo
@@ -260,21 +262,50 @@ def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]
         ) -> AsyncGenerator[ChangeEdge, None]:
             ctx = info.context
             names = feed_types(ctx, types)
-            if since is not None:
-                position = FeedPosition.decode(since)
-            else:
-                rows = await ctx.fetch_all(head_statement())
-                position = FeedPosition(int(rows[0].xid), rows[0].seq) if rows else FeedPosition(0, 0)
+            position = FeedPosition.decode(since) if since is not None else await feed_head(ctx)
             staff = ctx.sees_unpublished
-            while True:
-                page = page_args(MAX_PAGE_SIZE, position.encode(), None, None)
-                rows = await ctx.fetch_all(feed_statement(ctx, position, names, page))
-                for row in rows[: page.limit]:
-                    change = change_of(row, staff)
-                    position = change.position
-                    yield ChangeEdge(cursor=position.encode(), node=change)
-                if len(rows) <= page.limit and ctx.changes is not None:
-                    await ctx.changes()  # until the next commit (or a while: a missed NOTIFY costs that long)
+
+            def edge(row: Any) -> ChangeEdge:
+                change = change_of(row, staff)
+                return ChangeEdge(cursor=change.position.encode(), node=change)
+
+            while True:  # replay on our own until caught up with the feed
+                rows = await read_after(ctx, position, names)
+                for row in rows[:MAX_PAGE_SIZE]:
+                    position = position_of(row)
+                    yield edge(row)
+                if len(rows) <= MAX_PAGE_SIZE:
+                    break
+            if ctx.feeds is None:  # no shared reader (a context without one): read on our own
+                while True:
+                    if ctx.changes is not None:
+                        await ctx.changes()
+                    for row in await read_after(ctx, position, names):
+                        position = position_of(row)
+                        yield edge(row)
+            hub = ctx.feeds.of(ctx, list(node_types))
+            queue, joined_at = await hub.join()
+            try:
+                while position < joined_at:  # what the hub had read before we joined, on our own
+                    rows = [
+                        r
+                        for r in (await read_after(ctx, position, names))[:MAX_PAGE_SIZE]
+                        if position_of(r) <= joined_at
+                    ]
+                    for row in rows:
+                        position = position_of(row)
+                        yield edge(row)
+                    if not rows:
+                        break
+                position = max(position, joined_at)
+                while True:  # then the hub's batches, read once for every subscriber
+                    for row in await queue.get():
+                        at = position_of(row)
+                        if at > position and row.object_type in names:
+                            position = at
+                            yield edge(row)
+            finally:
+                hub.leave(queue)
 
         @strawberry.subscription(
             description="A live query: the object with this ID now, then again each time the answer to the same "

@@ -37,7 +37,10 @@ from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
+from db.enums import Role
 from db.generations import GenerationWatcher
+from resolvers.base import DataContext
+from resolvers.feed_hub import FeedHubs
 from resolvers.viewer import ANONYMOUS, Viewer
 from schema.core.context import Context
 from settings import UPL_MAX_SUBSCRIPTIONS_PER_CONNECTION
@@ -46,6 +49,8 @@ from web.auth import has_nul
 from web.errors import Refusal
 
 POLL_SECONDS = 5.0
+READERS = ((True, Role.STAFF), (False, Role.ANONYMOUS))
+"""The two visibilities of the change feed, and a role that reads each."""
 
 
 class GuardedSchema:
@@ -128,10 +133,16 @@ class Subscriptions(GraphQL[Context, None]):
                 viewer = await auth.authenticate(request)
             except Refusal as refusal:
                 raise HTTPException(refusal.status or 400, refusal.message) from None
+        if getattr(state, "feeds", None) is None:
+            readers = {
+                staff: DataContext(engine=state.read_engine, viewer=Viewer(role=role)) for staff, role in READERS
+            }
+            state.feeds = FeedHubs(readers, lambda: changed(watcher))
         return Context(
             engine=state.read_engine,
             write_engine=None,
             viewer=viewer,
+            feeds=state.feeds,
             request=request,  # type: ignore[arg-type]
             portal_url=state.settings.portal_url,
             read_pool=state.read_pool,

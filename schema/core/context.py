@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from db.readpool import ReadPool
 from resolvers.base import DataContext
+from resolvers.feed_hub import FeedHubs
 from schema.core.ids import decode_id
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -35,6 +36,8 @@ class Context(DataContext):
     """Set by `PersonalData` when a response holds contact persons (then `private, no-store`)."""
     changes: Callable[[], Awaitable[None]] | None = None
     """Returns when the data may have changed (a NOTIFY heard, or a while passed): subscriptions wait on it."""
+    feeds: FeedHubs | None = None
+    """The process's readers of the change feed that subscriptions share (resolvers/feed_hub.py)."""
     generations: Callable[[], Awaitable[dict[str, int]]] | None = None
     """The data generations now (live queries compute again only when the tables they read moved)."""
     connection_params: dict[str, Any] | None = None
