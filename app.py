@@ -120,6 +120,7 @@ def lifespan(
         app.state.generations = GenerationWatcher(listen_url(active), app.state.read_engine)
         await app.state.generations.start()
         app.state.key_viewers = auth.KeyViewers(app.state.generations)
+        app.state.feeds = realtime.feed_hubs(app.state.read_engine, app.state.generations)
         app.state.replicas = Replicas(settings.replica_urls, active, max_lag=settings.replica_max_lag_ms / 1000)
         await app.state.replicas.start()
         app.state.writes = routing.Writes(app.state.redis)

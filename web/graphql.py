@@ -130,6 +130,9 @@ async def measure(call: Call) -> None:
         raise exc.with_extensions({"cost": {"limit": call.cost_limit}}) from None
     cost, cap = call.measured.cost, call.cost_limit
     measured, record = call.measured, call.record
+    if measured is not limits.NOT_AN_OPERATION:  # a document that does not parse has no cost
+        record.cost = cost
+        record.operation_type, record.operation_name = measured.operation_type, measured.operation_name
     if measured.operation_type == "subscription":
         raise Refusal(
             400,
@@ -137,9 +140,6 @@ async def measure(call: Call) -> None:
             "Subscriptions run over WebSocket (`graphql-transport-ws`) or Server-Sent Events (send "
             "`Accept: text/event-stream`) at /graphql.",
         )
-    if measured is not limits.NOT_AN_OPERATION:  # a document that does not parse has no cost
-        record.cost = cost
-        record.operation_type, record.operation_name = measured.operation_type, measured.operation_name
     if cost > cap:
         role = call.viewer.role.value.lower()
         raise limits.LimitError(

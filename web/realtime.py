@@ -133,11 +133,6 @@ class Subscriptions(GraphQL[Context, None]):
                 viewer = await auth.authenticate(request)
             except Refusal as refusal:
                 raise HTTPException(refusal.status or 400, refusal.message) from None
-        if getattr(state, "feeds", None) is None:
-            readers = {
-                staff: DataContext(engine=state.read_engine, viewer=Viewer(role=role)) for staff, role in READERS
-            }
-            state.feeds = FeedHubs(readers, lambda: changed(watcher))
         return Context(
             engine=state.read_engine,
             write_engine=None,
@@ -221,6 +216,12 @@ class GraphQLOverHTTP:
             await scope["app"].state.subscriptions(scope, receive, send)
         else:
             await self.endpoint(scope, receive, send)
+
+
+def feed_hubs(read_engine: Any, watcher: GenerationWatcher) -> FeedHubs:
+    """The process's shared readers of the change feed (resolvers/feed_hub.py), one per visibility."""
+    readers = {staff: DataContext(engine=read_engine, viewer=Viewer(role=role)) for staff, role in READERS}
+    return FeedHubs(readers, lambda: changed(watcher))
 
 
 async def changed(watcher: GenerationWatcher) -> None:
