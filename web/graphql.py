@@ -325,6 +325,8 @@ STAGES: tuple[Stage, ...] = (
 async def graphql_endpoint(request: Request) -> Response:
     call = Call(request)
     call.record.operation_type = "unknown"  # until measured: refused early, it is counted as such
+    if not tracing.active():
+        return await run_stages(call)
     with tracing.operation_span() as span:
         try:
             return await run_stages(call)

@@ -21,6 +21,11 @@ from settings import OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDP
 _tracer: Any = None
 
 
+def active() -> bool:
+    """Whether this process sends traces (`configure` ran with an endpoint set)."""
+    return _tracer is not None
+
+
 def enabled() -> bool:
     return bool(OTEL_EXPORTER_OTLP_ENDPOINT.read() or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT.read())
 
