@@ -122,7 +122,7 @@ class Throttle:
             async def in_redis() -> None:
                 await shared.client.delete(self.prefix + key)
 
-            await shared.run(in_redis, _nothing)
+            await shared.attempt(in_redis)
 
     async def _memory_retry_after(self, key: str) -> int:
         _, closed_until, forget_at = self.memory.get(key, (0, 0.0, 0.0))
@@ -140,10 +140,6 @@ class Throttle:
         while len(self.memory) > self.MAX_MEMORY_KEYS:
             self.memory.popitem(last=False)
         return failures
-
-
-async def _nothing() -> None:
-    return None
 
 
 def throttled(retry: int) -> Refusal:

@@ -52,7 +52,7 @@ class Writes:
             async def in_redis() -> None:
                 await shared.client.set(self.prefix + owner, position, ex=WRITE_MEMORY_SECONDS)
 
-            await shared.run(in_redis, _nothing)
+            await shared.attempt(in_redis)
 
     async def last(self, owner: str) -> int | None:
         """The writer's last position, or None when it cannot be known on every instance (no
@@ -65,14 +65,7 @@ class Writes:
             value = await shared.client.get(self.prefix + owner)
             return max(int(value) if value is not None else 0, self.memory.get(owner, 0))
 
-        async def unknown() -> int | None:
-            return None
-
-        return await shared.run(in_redis, unknown)
-
-
-async def _nothing() -> None:
-    return None
+        return await shared.attempt(in_redis)  # None while Redis is away: the position is unknown
 
 
 def primary(state: State) -> Database:

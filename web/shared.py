@@ -52,15 +52,12 @@ class SharedRedis:
         self.pause, self.clock = pause, clock
         self.away_until = 0.0
         self.away = False
-        self.failures = 0
-        """Failed calls since start (the metrics report them)."""
 
     @property
     def in_use(self) -> bool:
         return self.clock() >= self.away_until
 
     def failed(self, exc: BaseException) -> None:
-        self.failures += 1
         metrics.REDIS_FAILURES.inc()
         self.away_until = self.clock() + self.pause
         if not self.away:
@@ -84,6 +81,10 @@ class SharedRedis:
                 return result
         return await fallback()
 
+    async def attempt(self, work: Callable[[], Awaitable[T]]) -> T | None:
+        """`work` on Redis, or nothing (None) while Redis is away: for what only Redis can do."""
+        return await self.run(work, _nothing)
+
     async def ping(self) -> bool:
         """Whether Redis answers now (readiness reports it; requests never wait for this)."""
         try:
@@ -97,6 +98,10 @@ class SharedRedis:
 
     async def close(self) -> None:
         await self.client.aclose()
+
+
+async def _nothing() -> None:
+    return None
 
 
 def connect(url: str | None) -> SharedRedis | None:
