@@ -26,7 +26,22 @@ from db.replicas import Replicas
 from resolvers import accounts
 from schema.compose import default_schema
 from settings import DATABASE_LISTEN_URL, DEMO_PASSWORD, UPL_LOG_FORMAT, UPL_LOG_LEVEL, Settings, SettingsError
-from web import auth, caching, cors, explorer, feeds, health, limits, logs, metrics, realtime, routing, shared, tracing
+from web import (
+    auth,
+    caching,
+    cors,
+    explorer,
+    feeds,
+    health,
+    limits,
+    logs,
+    metrics,
+    realtime,
+    routing,
+    shared,
+    tracing,
+    webhooks,
+)
 from web.graphql import graphql_endpoint
 from web.middleware import RejectNulInUrls, SecurityHeaders, redact_keys_in_access_log
 from web.observe import Observe
@@ -102,6 +117,19 @@ async def watch_pools(app: Starlette, every: float = 5.0) -> None:
         await asyncio.sleep(every)
 
 
+def start_webhooks(app: Starlette, settings: Settings, engine: AsyncEngine) -> webhooks.Dispatcher | None:
+    """This process's webhook dispatcher, on a small pool of its own (unless switched off)."""
+    node_types = getattr(app.state.schema, "node_types", None)
+    if not settings.webhooks or not node_types:
+        return None
+    url = engine.url.render_as_string(hide_password=False)
+    dispatcher = webhooks.dispatcher(
+        lambda: create_engine(url, pool_size=2), app.state.generations, node_types, settings
+    )
+    dispatcher.start()
+    return dispatcher
+
+
 def lifespan(
     settings: Settings, database_url: str | None, engine: AsyncEngine | None
 ) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
@@ -124,6 +152,7 @@ def lifespan(
         app.state.replicas = Replicas(settings.replica_urls, active, max_lag=settings.replica_max_lag_ms / 1000)
         await app.state.replicas.start()
         app.state.writes = routing.Writes(app.state.redis)
+        app.state.webhooks = start_webhooks(app, settings, active)
         metrics.start(app.state.head_revision)
         pools = asyncio.create_task(watch_pools(app))
         try:
@@ -135,6 +164,8 @@ def lifespan(
             yield
         finally:
             pools.cancel()
+            if app.state.webhooks is not None:
+                await app.state.webhooks.stop()
             await app.state.replicas.stop()
             tracing.shutdown()
             await app.state.generations.stop()

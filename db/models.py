@@ -536,6 +536,74 @@ class IdempotencyKey(Base):
     claimed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+# --- webhooks: endpoints, their outbox and its filling position --------------------------------
+
+
+class Webhook(Base):
+    """A partner's endpoint that is sent the public change feed (Standard Webhooks signatures)."""
+
+    __tablename__ = "webhooks"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(Text)
+    types: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default="{}")
+    """Object types sent; empty: all."""
+    actions: Mapped[list[str]] = mapped_column(ARRAY(String(16)), server_default="{}")
+    """Actions sent (as outsiders see them: CREATE, UPDATE, DELETE); empty: all."""
+    secret: Mapped[str] = mapped_column(String(100))
+    """`whsec_` and base64 of 32 random bytes: the HMAC key, shown to the admin once."""
+    enabled: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    failing_since: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    """The first failed attempt since the last success; a day of failures disables the endpoint."""
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class WebhookDelivery(Base):
+    """One change to send to one endpoint: the outbox row, kept with its last attempt's result.
+
+    `message_id` is the `webhook-id` header, the same on every retry (receivers deduplicate on
+    it); `body` is the exact JSON sent, so every attempt signs the same bytes.
+    """
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "next_attempt_at", postgresql_where=text("status = 'PENDING'")),
+        Index("ix_webhook_deliveries_webhook", "webhook_id", "id"),
+        CheckConstraint("status IN ('PENDING', 'DELIVERED', 'FAILED')", name="status"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
+    message_id: Mapped[str] = mapped_column(String(40), unique=True)
+    change_seq: Mapped[int] = mapped_column(BigInteger)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), server_default="PENDING")
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    """A dispatcher's lease on the attempt in flight; a dispatcher that died leaves it to expire."""
+    response_status: Mapped[int | None] = mapped_column(SmallInteger)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WebhookOutbox(Base):
+    """One row: the feed position up to which deliveries have been queued (moved in the same
+    transaction that queues them, so a change is queued exactly once whatever restarts)."""
+
+    __tablename__ = "webhook_outbox"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    xid: Mapped[str] = mapped_column(XID8())
+    seq: Mapped[int] = mapped_column(BigInteger)
+
+
 def table_of(model: type[Base]) -> Table:
     """The Core table of a model, typed as such (queries use Core, not ORM instances)."""
     return cast(Table, model.__table__)

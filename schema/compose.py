@@ -40,6 +40,7 @@ from schema.core.plans import PLAN, NodeById
 from schema.core.subgraph import FEDERATION_VERSION, SubgraphSchema, standard_directive_locations
 from schema.core.values import ContactPerson, Ortsteil
 from schema.domains import accounts, companies, events, networks, projects, spaces
+from schema.webhooks import webhook_fields
 
 
 @strawberry.enum(description="What happened to an object.")
@@ -61,7 +62,7 @@ ALL_DOMAINS: tuple[Domain, ...] = (
 )
 
 
-def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]) -> tuple[type, type]:
+def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]) -> tuple[type, ...]:
     search_enum: Any = strawberry.enum(
         Enum("SearchType", {name.upper(): name for name in node_types}),  # type: ignore[call-overload]
         description="The portal's object types, for `search` and `changes`.",
@@ -315,16 +316,16 @@ def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]
             async for found in live(info, lambda: load_node(info, id)):
                 yield found
 
-    return RootQuery, RootSubscription
+    return RootQuery, RootSubscription, *webhook_fields(search_enum)
 
 
 def compose(domains: Sequence[Domain] = ALL_DOMAINS) -> SubgraphSchema:
     """Build the schema, a Federation 2 subgraph, from `domains` (all five by default)."""
     node_types = {name: node for domain in domains for name, node in domain.nodes.items()}
     search_types = tuple(node.graphql_type for node in node_types.values())
-    root, subscription = _root_fields(node_types, search_types)
-    query = merge_types("Query", (root, *(domain.query for domain in domains)))
-    mutations = tuple(domain.mutation for domain in domains if domain.mutation is not None)
+    root, subscription, webhook_query, webhook_mutations = _root_fields(node_types, search_types)
+    query = merge_types("Query", (root, *(domain.query for domain in domains), webhook_query))
+    mutations = (*(domain.mutation for domain in domains if domain.mutation is not None), webhook_mutations)
     mutation = merge_types("Mutation", mutations) if mutations else None
     with grafted(domains):
         composed = SubgraphSchema(
@@ -336,6 +337,7 @@ def compose(domains: Sequence[Domain] = ALL_DOMAINS) -> SubgraphSchema:
         )
     describe(composed._schema)
     standard_directive_locations(composed._schema)
+    composed.node_types = node_types
     return composed
 
 

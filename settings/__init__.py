@@ -126,6 +126,26 @@ def networks(text: str) -> tuple[str, ...]:
     return proxies
 
 
+DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def durations(text: str) -> tuple[float, ...]:
+    """Comma-separated durations like `5s,1m,2h` (units ms, s, m, h, d), as seconds."""
+    found = []
+    for item in names(text):
+        number = item.rstrip("".join(DURATION_UNITS))
+        unit = item[len(number) :]
+        if unit not in DURATION_UNITS:
+            raise ValueError(f"{item!r} is not a duration like 5s, 10m or 2h")
+        try:
+            found.append(float(number) * DURATION_UNITS[unit])
+        except ValueError:
+            raise ValueError(f"{item!r} is not a duration like 5s, 10m or 2h") from None
+    if not found or any(seconds < 0 for seconds in found):
+        raise ValueError("expected at least one duration, none negative")
+    return tuple(found)
+
+
 # --- the variables ---------------------------------------------------------------------------
 
 
@@ -270,6 +290,25 @@ OTEL_SERVICE_NAME = variable("OTEL_SERVICE_NAME", "upl-graphql", text_value, "th
 UPL_MAX_SUBSCRIPTIONS_PER_CONNECTION = variable(
     "UPL_MAX_SUBSCRIPTIONS_PER_CONNECTION", "20", whole(1, 1000), "operations one WebSocket connection may run at once"
 )
+UPL_WEBHOOKS = variable("UPL_WEBHOOKS", "1", flag, "this process sends webhook deliveries (a dispatcher)")
+UPL_WEBHOOK_RETRY_SCHEDULE = variable(
+    "UPL_WEBHOOK_RETRY_SCHEDULE",
+    "5s,15s,30s,5m,30m,2h,5h,8h,8h",
+    durations,
+    "waits between a webhook delivery's attempts (±20 % jitter); after the last, the delivery is FAILED",
+)
+UPL_WEBHOOK_TIMEOUT_SECONDS = variable(
+    "UPL_WEBHOOK_TIMEOUT_SECONDS", "10", whole(1, 60), "how long one webhook attempt may take, connecting included"
+)
+UPL_WEBHOOK_DISABLE_AFTER_HOURS = variable(
+    "UPL_WEBHOOK_DISABLE_AFTER_HOURS", "24", whole(1), "an endpoint whose every attempt failed this long is disabled"
+)
+UPL_WEBHOOK_ALLOW_PRIVATE = variable(
+    "UPL_WEBHOOK_ALLOW_PRIVATE",
+    "0",
+    flag,
+    "webhooks may go to private, loopback and link-local addresses, and there over plain `http`",
+)
 HOST = variable("HOST", "127.0.0.1", text_value, "address `upl serve` binds")
 PORT = variable("PORT", "8000", whole(1, 65535), "port `upl serve` listens on")
 
@@ -316,6 +355,12 @@ class Settings:
     replica_max_lag_ms: int = 5000
     metrics_token: str | None = None
     """`/metrics` answers only `Authorization: Bearer <token>`; None: not served on the API port."""
+    webhooks: bool = True
+    """This process runs a webhook dispatcher (web/webhooks.py)."""
+    webhook_retry_schedule: tuple[float, ...] = (5, 15, 30, 300, 1800, 7200, 18000, 28800, 28800)
+    webhook_timeout_seconds: int = 10
+    webhook_disable_after_hours: int = 24
+    webhook_allow_private: bool = False
 
     def max_age_for(self, root_fields: frozenset[str]) -> int:
         """The smallest max-age over an operation's root fields."""
@@ -350,6 +395,11 @@ class Settings:
             replica_urls=DATABASE_REPLICA_URLS.read(environ),
             replica_max_lag_ms=UPL_REPLICA_MAX_LAG_MS.read(environ),
             metrics_token=UPL_METRICS_TOKEN.read(environ),
+            webhooks=bool(UPL_WEBHOOKS.read(environ)),
+            webhook_retry_schedule=UPL_WEBHOOK_RETRY_SCHEDULE.read(environ),
+            webhook_timeout_seconds=UPL_WEBHOOK_TIMEOUT_SECONDS.read(environ),
+            webhook_disable_after_hours=UPL_WEBHOOK_DISABLE_AFTER_HOURS.read(environ),
+            webhook_allow_private=bool(UPL_WEBHOOK_ALLOW_PRIVATE.read(environ)),
         )
 
     def check(self) -> None:

@@ -220,6 +220,8 @@ async def open_context(call: Call, database: routing.Database | None = None) -> 
         portal_url=call.settings.portal_url,
         root_fields=call.measured.root_fields,
         read_pool=database.read_pool,
+        webhooks_to_private=call.settings.webhook_allow_private,
+        wake_webhooks=state.webhooks.wake if state.webhooks is not None else None,
     )
 
 

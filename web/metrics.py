@@ -79,6 +79,9 @@ POOL_CONNECTIONS = Gauge(
     ["server", "state"],
     multiprocess_mode="livesum",
 )
+WEBHOOK_ATTEMPTS = Counter(
+    "upl_webhook_attempts_total", "Webhook delivery attempts, by outcome (delivered, failed)", ["outcome"]
+)
 REPLICA_LAG = Gauge(
     "upl_replica_lag_seconds",
     "How far each replica's replay is behind the primary's WAL, in seconds (by LSN; -1: unreachable)",

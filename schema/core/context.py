@@ -42,6 +42,10 @@ class Context(DataContext):
     """The data generations now (live queries compute again only when the tables they read moved)."""
     connection_params: dict[str, Any] | None = None
     """A WebSocket's `connection_init` payload (Strawberry sets it)."""
+    webhooks_to_private: bool = False
+    """`UPL_WEBHOOK_ALLOW_PRIVATE`: webhook URLs may use plain http (to private addresses)."""
+    wake_webhooks: Callable[[], None] | None = None
+    """Wakes this process's webhook dispatcher (after a redelivery is asked for)."""
 
 
 InfoT = Info[Context, None]

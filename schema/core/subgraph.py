@@ -42,6 +42,9 @@ def wants_trace(request: Any | None) -> bool:
 
 
 class SubgraphSchema(strawberry.federation.Schema):
+    node_types: dict[str, Any]
+    """The composed node types by name (`compose()` sets it): what webhooks describe."""
+
     def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
         """Strawberry's `_entities`, with a clear error for each malformed representation.
 

@@ -306,4 +306,4 @@ def test_every_mutation_is_tagged_for_gateway_contracts() -> None:
     untagged = [n for n in names if not field_tags(schema, "Mutation", n) & {STAFF, ADMIN}]
     assert untagged == []
     admin_queries = {n for n in schema._schema.query_type.fields if ADMIN in field_tags(schema, "Query", n)}  # type: ignore[union-attr]
-    assert admin_queries == {"users", "apiKeys", "auditLog"}
+    assert admin_queries == {"users", "apiKeys", "auditLog", "webhooks", "webhookDeliveries"}
