@@ -52,6 +52,11 @@ class ChangeAction(Enum):
     UNPUBLISH = strawberry.enum_value("UNPUBLISH", description="Hidden from outsiders (they see DELETE).")
 
 
+SUBSCRIPTION_DESCRIPTION = (
+    "Pushed at /graphql over WebSocket (`graphql-transport-ws`, the protocol of npm's `graphql-ws`) "
+    "or Server-Sent Events (`graphql-sse`: send `Accept: text/event-stream`)."
+)
+
 ALL_DOMAINS: tuple[Domain, ...] = (
     companies.DOMAIN,
     networks.DOMAIN,
@@ -241,11 +246,7 @@ def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]
         def ortsteile(self) -> list[Ortsteil]:
             return [Ortsteil(key=member, name=member.value) for member in OrtsteilKey]
 
-    @strawberry.type(
-        name="Subscription",
-        description="Pushed at /graphql over WebSocket (`graphql-transport-ws`, the protocol of npm's `graphql-ws`) "
-        "or Server-Sent Events (`graphql-sse`: send `Accept: text/event-stream`).",
-    )
+    @strawberry.type
     class RootSubscription:
         @strawberry.subscription(
             description="The change feed, pushed: the changes after `since` (without it, from now on), then each "
@@ -327,6 +328,10 @@ def compose(domains: Sequence[Domain] = ALL_DOMAINS) -> SubgraphSchema:
     query = merge_types("Query", (root, *(domain.query for domain in domains), webhook_query))
     mutations = (*(domain.mutation for domain in domains if domain.mutation is not None), webhook_mutations)
     mutation = merge_types("Mutation", mutations) if mutations else None
+    subscription = merge_types(
+        "Subscription", (subscription, *(domain.subscription for domain in domains if domain.subscription is not None))
+    )
+    subscription.__strawberry_definition__.description = SUBSCRIPTION_DESCRIPTION  # type: ignore[attr-defined]
     with grafted(domains):
         composed = SubgraphSchema(
             query=query,

@@ -50,6 +50,8 @@ class Domain:
     name: str
     query: type
     mutation: type | None = None
+    subscription: type | None = None
+    """Live fields of the domain's own (merged into `Subscription`)."""
     nodes: dict[str, NodeType] = field(default_factory=dict)
     extensions: Sequence[Extension] = ()
     types: Sequence[type] = ()

@@ -25,7 +25,7 @@ annotation objects (the filter and order inputs of a listing), which Strawberry 
 
 import dataclasses
 import datetime as dt
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from typing import Any, ClassVar, Optional
 
 import strawberry
@@ -46,6 +46,7 @@ from resolvers.pagination import Page
 from schema.core.connections import Connection, ConnectionBase, Edge, PageInfo
 from schema.core.context import BERLIN
 from schema.core.ids import encode_id
+from schema.core.live import live
 from schema.core.nodes import find_one
 from schema.core.plans import (
     PLAN,
@@ -154,6 +155,31 @@ def many(
         return make_connection(result_type, edge_type, page, listing.node, count)
 
     return strawberry.field(resolver=resolve, description=description, directives=directives, metadata={PLAN: plan})
+
+
+def live_many(listing: Listing, *, description: str, directives: Sequence[object] = ()) -> Any:
+    """A live list: the root connection of `listing` for `first`, `filter` and `orderBy`, now and
+    again whenever its answer to the subscription's selection would differ (schema/core/live.py)."""
+    result_type = Connection[listing.node]  # type: ignore[name-defined]
+
+    async def resolve(
+        self: Any,
+        info: strawberry.Info,
+        first: Optional[int] = None,  # noqa: UP045
+        filter: Optional[listing.filter] = None,  # type: ignore[name-defined]  # noqa: UP045
+        order_by: Optional[listing.order] = None,  # type: ignore[name-defined]  # noqa: UP045
+    ) -> AsyncGenerator[result_type, None]:
+        query = listing.query(filter, order_by, first, None, None, None)
+
+        async def load() -> Any:
+            ctx = info.context
+            page = await fetch_root_page(ctx, listing.entity, query)
+            return make_connection(result_type, Edge, page, listing.node, lambda: count_root(ctx, listing.entity, query))
+
+        async for answer in live(info, load):
+            yield answer
+
+    return strawberry.subscription(resolver=resolve, description=description, directives=directives)
 
 
 def link_connection(node: type, name: str, description: str, extras: dict[str, tuple[Any, Any]]) -> tuple[Any, Any]:

@@ -13,7 +13,16 @@ import dataclasses
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
-from graphql import DocumentNode, OperationDefinitionNode, OperationType, SelectionSetNode, print_ast
+from graphql import (
+    DocumentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    ast_from_value,
+    print_ast,
+    type_from_ast,
+    value_from_ast_untyped,
+)
 
 from resolvers.base import Loaders
 from schema.core.context import InfoT
@@ -33,11 +42,27 @@ def as_query(info: InfoT) -> str:
     return print_ast(DocumentNode(definitions=(query, *raw.fragments.values())))
 
 
+def raw_variables(info: InfoT) -> dict[str, Any]:
+    """The operation's variables as a client sends them (`info` holds them coerced: datetimes,
+    enums, input objects), serialised back through their types."""
+    raw = info._raw_info
+    held: Any = raw.variable_values  # a dict here (graphql-core types it as its VariableValues)
+    coerced: dict[str, Any] = getattr(held, "coerced", held)
+    values: dict[str, Any] = {}
+    for definition in raw.operation.variable_definitions or ():
+        name = definition.variable.name.value
+        if name in coerced:
+            graphql_type: Any = type_from_ast(raw.schema, definition.type)
+            literal = ast_from_value(coerced[name], graphql_type)
+            values[name] = None if literal is None else value_from_ast_untyped(literal)
+    return values
+
+
 async def live(info: InfoT, load: Callable[[], Awaitable[Any]]) -> AsyncGenerator[Any, None]:
     """`load()`'s object now, and again each time the query's answer changes."""
     ctx = info.context
     assert ctx.changes is not None and ctx.generations is not None
-    query, variables = as_query(info), info.variable_values
+    query, variables = as_query(info), raw_variables(info)
     key = info._raw_info.field_nodes[0].alias or info._raw_info.field_nodes[0].name
     last: Any = dataclasses.MISSING
     read: set[str] = set()

@@ -25,7 +25,7 @@ from schema.core import jsonld
 from schema.core.context import InfoT
 from schema.core.domain import Domain, Extension, NodeType
 from schema.core.editing import AddressInput, standard_mutations
-from schema.core.fields import FromRow, build, column, computed, embedded, lookup, many, one
+from schema.core.fields import FromRow, build, column, computed, embedded, live_many, lookup, many, one
 from schema.core.nodes import ENTITY_KEYS, Node, Referable
 from schema.core.permissions import FOR_NEWSLETTER
 from schema.core.plans import Listing
@@ -234,6 +234,17 @@ class EventQuery:
     )
 
 
+@strawberry.type
+class EventSubscription:
+    events = live_many(
+        EVENTS,
+        description="A live list: the events for these arguments now, then again whenever the answer to the "
+        "selection would differ (an event added, changed, moved out of the page or removed); writes that do not "
+        "touch what it reads send nothing.",
+        directives=FOR_NEWSLETTER,
+    )
+
+
 @strawberry.input(description="A new event; `slug` is made from the title unless given.")
 class EventCreateInput:
     title: str
@@ -300,6 +311,7 @@ DOMAIN = Domain(
     name="events",
     query=EventQuery,
     mutation=EventMutations,
+    subscription=EventSubscription,
     nodes={"Event": NodeType(data.EVENT, Event)},
     types=[Venue],
     extensions=[

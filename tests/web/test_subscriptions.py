@@ -304,6 +304,60 @@ async def test_a_live_node_is_pushed_when_its_answer_changes_and_only_then(
         await stream.aclose()
 
 
+LIVE_EVENTS = """subscription($after: DateTime!) {
+  events(first: 2, filter: { kinds: [WORKSHOP], startsAfter: $after }, orderBy: { field: START_AT, direction: ASC })
+  { totalCount nodes { title } } }"""
+CREATE_EVENT = (
+    """mutation($i: EventCreateInput!) { eventCreate(input: $i) { event { id } userErrors { code message } } }"""
+)
+PUBLISH_EVENT = """mutation($i: ID!) { eventUnpublish(input: { id: $i }) { userErrors { code } } }"""
+
+
+def create_event(served: ServedProcess, staff: dict[str, str], title: str, kind: str, starts: str) -> str:
+    data = post(
+        served,
+        CREATE_EVENT,
+        {"i": {"title": title, "kind": kind, "startsAt": starts, "venueName": "Rathaus Lichtenberg"}},
+        staff,
+    )
+    assert data["eventCreate"]["userErrors"] == [], data
+    return str(data["eventCreate"]["event"]["id"])
+
+
+async def test_a_live_event_list_is_pushed_when_its_answer_changes_and_only_then(
+    served: ServedProcess, role_headers: dict[str, dict[str, str]]
+) -> None:
+    staff, year = role_headers["staff"], 2090 + uuid.uuid4().int % 9  # a window no other test writes to
+    after = f"{year}-01-01T00:00:00+01:00"
+    transport = WebsocketsTransport(url=ws_url(served))  # anonymous: published events only
+    async with Client(transport=transport) as session:
+        stream = session.subscribe(GraphQLRequest(LIVE_EVENTS, variable_values={"after": after}))
+
+        async def next_result(seconds: float = 10) -> dict[str, Any]:
+            result: dict[str, Any] = await asyncio.wait_for(stream.__anext__(), timeout=seconds)
+            return result["events"]
+
+        assert await next_result() == {"totalCount": 0, "nodes": []}  # the answer now
+        await asyncio.to_thread(
+            create_event, served, staff, "Gründen im Kiez", "WORKSHOP", f"{year}-03-01T18:00:00+01:00"
+        )
+        assert await next_result() == {"totalCount": 1, "nodes": [{"title": "Gründen im Kiez"}]}
+        await create(served, staff, f"Unbeteiligt {uuid.uuid4().hex[:6]} GmbH")  # another table
+        await asyncio.to_thread(  # the same table, not in the answer
+            create_event, served, staff, "Messe", "TRADE_FAIR", f"{year}-02-01T10:00:00+01:00"
+        )
+        early = await asyncio.to_thread(
+            create_event, served, staff, "Früh übt sich", "WORKSHOP", f"{year}-01-15T09:00:00+01:00"
+        )
+        pushed = await next_result()  # nothing for the two writes it does not show
+        assert pushed == {"totalCount": 2, "nodes": [{"title": "Früh übt sich"}, {"title": "Gründen im Kiez"}]}
+        assert (await asyncio.to_thread(post, served, PUBLISH_EVENT, {"i": early}, staff))["eventUnpublish"] == {
+            "userErrors": []
+        }
+        assert await next_result() == {"totalCount": 1, "nodes": [{"title": "Gründen im Kiez"}]}
+        await stream.aclose()
+
+
 # --- GraphQL over SSE -----------------------------------------------------------------------
 
 
