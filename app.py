@@ -155,6 +155,8 @@ def lifespan(
         app.state.webhooks = start_webhooks(app, settings, active)
         metrics.start(app.state.head_revision)
         pools = asyncio.create_task(watch_pools(app))
+        if app.state.drain_on_signals:
+            realtime.drain_on_signals()
         try:
             await refuse_unsafe_production(settings, active)
             # Everything built so far lives as long as the process: keep it out of the garbage
@@ -210,6 +212,7 @@ def create_app(
     app.state.rate_limiter = limits.RateLimiter(app.state.redis)
     app.state.key_origins = cors.KeyOrigins()
     app.state.head_revision = migrate.head_revision()
+    app.state.drain_on_signals = False
     tracing.configure(app)
     return app
 
@@ -217,4 +220,6 @@ def create_app(
 def served_app() -> Starlette:
     """What `upl serve` (and gunicorn) run in each worker: logging as the settings say, then the app."""
     logs.configure(UPL_LOG_FORMAT.read(), UPL_LOG_LEVEL.read())
-    return create_app()
+    app = create_app()
+    app.state.drain_on_signals = True  # the server's process: complete subscriptions before it stops
+    return app

@@ -309,6 +309,15 @@ UPL_WEBHOOK_ALLOW_PRIVATE = variable(
     flag,
     "webhooks may go to private, loopback and link-local addresses, and there over plain `http`",
 )
+UPL_MAX_SUBSCRIPTIONS_PER_KEY = variable(
+    "UPL_MAX_SUBSCRIPTIONS_PER_KEY",
+    "100",
+    whole(1, 100000),
+    "subscriptions one key, account or (anonymous) address may run at once on one instance",
+)
+UPL_SUBSCRIPTION_IDLE_SECONDS = variable(
+    "UPL_SUBSCRIPTION_IDLE_SECONDS", "300", whole(1), "a WebSocket that runs no subscription this long is closed"
+)
 HOST = variable("HOST", "127.0.0.1", text_value, "address `upl serve` binds")
 PORT = variable("PORT", "8000", whole(1, 65535), "port `upl serve` listens on")
 

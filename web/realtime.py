@@ -19,7 +19,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncGenerator, Awaitable, Callable
+import signal
+import weakref
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -43,7 +45,11 @@ from resolvers.base import DataContext
 from resolvers.feed_hub import FeedHubs
 from resolvers.viewer import ANONYMOUS, Viewer
 from schema.core.context import Context
-from settings import UPL_MAX_SUBSCRIPTIONS_PER_CONNECTION
+from settings import (
+    UPL_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    UPL_MAX_SUBSCRIPTIONS_PER_KEY,
+    UPL_SUBSCRIPTION_IDLE_SECONDS,
+)
 from web import auth, limits
 from web.auth import has_nul
 from web.errors import Refusal
@@ -61,6 +67,8 @@ class GuardedSchema:
 
     def __init__(self, schema: Any, limits: limits.Limits) -> None:
         self.schema, self.limits = schema, limits
+        self.max_per_caller = UPL_MAX_SUBSCRIPTIONS_PER_KEY.read()
+        self.running = Running()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.schema, name)
@@ -82,10 +90,14 @@ class GuardedSchema:
             refusal = GraphQLError(exc.message, extensions={"code": exc.code})
         if refusal is not None:
             return refused(refusal)
+        caller = caller_of(context_value)
+        if self.running.per_caller.get(caller, 0) >= self.max_per_caller:
+            message = f"This key (or address) already runs {self.max_per_caller} subscriptions here; end one first."
+            return refused(GraphQLError(message, extensions={"code": "TOO_MANY_SUBSCRIPTIONS"}))
         result: AsyncGenerator[ExecutionResult, None] = await self.schema.stream(
             query, variable_values, context_value, root_value, operation_name, **options
         )
-        return result
+        return self.running.run(result, self.running.enter(caller, context_value.request))
 
     def refusal(
         self, query: str, variables: dict[str, Any] | None, operation_name: str | None, viewer: Viewer
@@ -112,6 +124,113 @@ async def refused(error: GraphQLError) -> AsyncGenerator[ExecutionResult, None]:
     yield PreExecutionError(data=None, errors=[error])
 
 
+def caller_of(context: Context) -> str:
+    """Whose subscriptions count together: a key's, an account's, else an address's."""
+    viewer = context.viewer
+    if viewer.api_key_id is not None:
+        return f"key:{viewer.api_key_id}"
+    if viewer.user_id is not None:
+        return f"user:{viewer.user_id}"
+    request = context.request
+    return f"address:{auth.client_address(request) if request is not None else '?'}"
+
+
+class Running:
+    """The subscriptions running in this process: counted per caller (the per-key limit) and per
+    connection (the idle timeout), and ended with `complete` when the process drains."""
+
+    def __init__(self) -> None:
+        self.per_caller: dict[str, int] = {}
+        self.per_connection: dict[int, int] = {}
+        self.draining = asyncio.Event()
+        self.none_running = asyncio.Event()
+        self.sockets: dict[int, WebSocket] = {}
+        PROCESS.add(self)
+
+    def enter(self, caller: str, connection: Any) -> tuple[str, int]:
+        """Count a subscription that starts now (before its first result: the limit sees it)."""
+        key = id(connection)
+        self.per_caller[caller] = self.per_caller.get(caller, 0) + 1
+        self.per_connection[key] = self.per_connection.get(key, 0) + 1
+        self.none_running.clear()
+        return caller, key
+
+    async def run(
+        self, results: AsyncGenerator[ExecutionResult, None], counted: tuple[str, int]
+    ) -> AsyncGenerator[ExecutionResult, None]:
+        """`results` until they end or the process drains (then the subscription completes)."""
+        caller, key = counted
+        drained = asyncio.ensure_future(self.draining.wait())
+        try:
+            while True:
+                step = asyncio.ensure_future(anext(results))
+                await asyncio.wait((step, drained), return_when=asyncio.FIRST_COMPLETED)
+                if not step.done():  # draining: stop waiting for the next result, then complete
+                    step.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                        await step
+                    return
+                try:
+                    result = step.result()
+                except StopAsyncIteration:
+                    return
+                yield result
+        finally:
+            drained.cancel()
+            await results.aclose()
+            self.per_caller[caller] -= 1
+            if not self.per_caller[caller]:
+                del self.per_caller[caller]
+            self.per_connection[key] -= 1
+            if not self.per_connection[key]:
+                del self.per_connection[key]
+            if not self.per_connection:
+                self.none_running.set()
+
+    def active(self, connection: Any) -> int:
+        return self.per_connection.get(id(connection), 0)
+
+    async def drain(self, seconds: float = 2.0) -> None:
+        """Before the server shuts down: complete every subscription, then close every
+        WebSocket with 1001 (going away) so that clients reconnect to another instance."""
+        self.draining.set()
+        if self.per_connection:
+            with contextlib.suppress(TimeoutError):  # Strawberry sends each `complete`
+                await asyncio.wait_for(self.none_running.wait(), timeout=seconds)
+        for websocket in list(self.sockets.values()):
+            if websocket.application_state is WebSocketState.CONNECTED:
+                with contextlib.suppress(Exception):
+                    await websocket.close(code=1001, reason="Going away: reconnect to another instance")
+
+
+PROCESS: weakref.WeakSet[Running] = weakref.WeakSet()
+"""Every app's subscriptions in this process (`drain()` ends them all)."""
+
+
+async def drain() -> None:
+    """What the server calls when it is told to stop, before it closes connections."""
+    await asyncio.gather(*(running.drain() for running in list(PROCESS)))
+
+
+def drain_on_signals() -> None:
+    """On SIGTERM or SIGINT, first `drain()`, then hand the signal to the server's own handler
+    (uvicorn's, gunicorn's worker's), which stops accepting and finishes requests in flight.
+    Without this, uvicorn cuts WebSockets with 1012 and SSE streams when its grace ends."""
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(number)
+        if not callable(previous):
+            continue
+
+        def handle(number: int = number, previous: Any = previous) -> None:
+            loop.remove_signal_handler(number)
+            signal.signal(number, previous)  # a second signal goes straight to the server
+            loop.create_task(drain()).add_done_callback(lambda _: previous(number, None))
+
+        with contextlib.suppress(ValueError, RuntimeError):  # not the main thread: nothing to do
+            loop.add_signal_handler(number, handle)
+
+
 class Subscriptions(GraphQL[Context, None]):
     """The WebSocket side of `/graphql` (HTTP requests go to web/graphql.py)."""
 
@@ -123,6 +242,7 @@ class Subscriptions(GraphQL[Context, None]):
             connection_init_wait_timeout=timedelta(seconds=10),
         )
         self.max_subscriptions_per_connection = UPL_MAX_SUBSCRIPTIONS_PER_CONNECTION.read()
+        self.idle_seconds = UPL_SUBSCRIPTION_IDLE_SECONDS.read()
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         state = request.app.state
@@ -152,6 +272,7 @@ class Subscriptions(GraphQL[Context, None]):
         sent = next((value for name, value in params.items() if name.lower() == "authorization"), None)
         if sent is not None and not isinstance(sent, str):
             raise ConnectionRejectionError()
+        watch(close_when_idle(request, self.schema.running, self.idle_seconds))  # type: ignore[arg-type, attr-defined]
         origin = request.headers.get("origin")
         if sent is None and origin is not None and not is_same_origin(origin, request.headers.get("host")):
             # another site's page: its user's session cookie does not count (no cross-site socket
@@ -165,9 +286,7 @@ class Subscriptions(GraphQL[Context, None]):
         except Refusal as refusal:
             raise ConnectionRejectionError({"code": refusal.code, "message": refusal.message}) from None
         if context.viewer is not ANONYMOUS:
-            watchdog = asyncio.create_task(still_allowed(request, sent, context.viewer))  # type: ignore[arg-type]
-            WATCHDOGS.add(watchdog)
-            watchdog.add_done_callback(WATCHDOGS.discard)
+            watch(still_allowed(request, sent, context.viewer))  # type: ignore[arg-type]
         return None
 
     def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
@@ -177,6 +296,32 @@ class Subscriptions(GraphQL[Context, None]):
 
 
 WATCHDOGS: set[asyncio.Task[None]] = set()
+
+
+def watch(work: Coroutine[Any, Any, None]) -> None:
+    """Run a connection's watchdog, kept referenced while it runs."""
+    watchdog = asyncio.create_task(work)
+    WATCHDOGS.add(watchdog)
+    watchdog.add_done_callback(WATCHDOGS.discard)
+
+
+async def close_when_idle(websocket: WebSocket, running: Running, idle_seconds: float) -> None:
+    """Close a connection that ran no subscription for `idle_seconds` (1000, "idle"); while
+    connected it is known to the drain."""
+    running.sockets[id(websocket)] = websocket
+    try:
+        idle_since = asyncio.get_running_loop().time()
+        while websocket.application_state is WebSocketState.CONNECTED:
+            await asyncio.sleep(min(1.0, idle_seconds / 4))
+            now = asyncio.get_running_loop().time()
+            if running.active(websocket):
+                idle_since = now
+            elif now - idle_since >= idle_seconds:
+                if websocket.application_state is WebSocketState.CONNECTED:
+                    await websocket.close(code=1000, reason="Idle: no subscription for a while")
+                return
+    finally:
+        running.sockets.pop(id(websocket), None)
 
 
 async def still_allowed(websocket: WebSocket, authorization: str | None, viewer: Viewer) -> None:

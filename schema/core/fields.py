@@ -174,7 +174,8 @@ def live_many(listing: Listing, *, description: str, directives: Sequence[object
         async def load() -> Any:
             ctx = info.context
             page = await fetch_root_page(ctx, listing.entity, query)
-            return make_connection(result_type, Edge, page, listing.node, lambda: count_root(ctx, listing.entity, query))
+            count = lambda: count_root(ctx, listing.entity, query)  # noqa: E731
+            return make_connection(result_type, Edge, page, listing.node, count)
 
         async for answer in live(info, load):
             yield answer

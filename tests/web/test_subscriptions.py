@@ -395,3 +395,74 @@ def test_sse_events_limits_and_credentials(served: ServedProcess, role_headers: 
     assert "FRAGMENT_SPREAD_LIMIT" in refused.text  # the same limits as every other request
     wrong = httpx.post(served.url, json=document, headers={**accept, "authorization": "Bearer upl_wrong"}, timeout=10)
     assert wrong.status_code == 401
+
+
+# --- per-key limits, idle connections, graceful shutdown ------------------------------------
+
+
+async def opened(served: ServedProcess, authorization: str | None = None) -> Any:
+    """A raw `graphql-transport-ws` connection, initialised."""
+    socket = await connect(ws_url(served), subprotocols=[Subprotocol("graphql-transport-ws")])
+    payload = {} if authorization is None else {"Authorization": authorization}
+    await socket.send(json.dumps({"type": "connection_init", "payload": payload}))
+    assert json.loads(await socket.recv())["type"] == "connection_ack"
+    return socket
+
+
+async def closed_with(socket: Any, seconds: float = 10) -> tuple[list[dict[str, Any]], int | None]:
+    """The messages a connection still gets, and the code it is closed with."""
+    messages: list[dict[str, Any]] = []
+    try:
+        while True:
+            messages.append(json.loads(await asyncio.wait_for(socket.recv(), timeout=seconds)))
+    except ConnectionClosed as closed:
+        return messages, closed.rcvd.code if closed.rcvd else None
+
+
+async def test_per_key_limits_and_idle_connections(
+    edit_database_url: str, role_headers: dict[str, dict[str, str]]
+) -> None:
+    env = {"UPL_MAX_SUBSCRIPTIONS_PER_KEY": "2", "UPL_SUBSCRIPTION_IDLE_SECONDS": "1", "UPL_RATE_LIMIT": "0"}
+    served = ServedProcess(edit_database_url, env=env)
+    try:
+        partner = role_headers["partner"]["authorization"]
+        sockets = [await opened(served, partner) for _ in range(3)]
+        for n, socket in enumerate(sockets):  # one subscription on each connection, one key
+            await socket.send(json.dumps({**SUBSCRIBE, "id": str(n)}))
+            await asyncio.sleep(0.3)  # running before the next one starts
+        message = json.loads(await asyncio.wait_for(sockets[2].recv(), timeout=10))
+        assert (message["type"], message["id"]) == ("error", "2")
+        assert message["payload"][0]["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS"
+        other = await opened(served, role_headers["newsletter"]["authorization"])  # another key: its own budget
+        await other.send(json.dumps({**SUBSCRIBE, "id": "n"}))
+        # the connection whose subscription was refused runs nothing: closed as idle (1000)
+        assert (await closed_with(sockets[2], seconds=10))[1] == 1000
+        await asyncio.sleep(1.5)  # longer than the idle timeout: those running a subscription stay open
+        for socket in (sockets[0], sockets[1], other):
+            await socket.ping()
+            await socket.close()
+    finally:
+        served.stop()
+
+
+async def test_graceful_shutdown_completes_subscriptions(
+    edit_database_url: str, role_headers: dict[str, dict[str, str]]
+) -> None:
+    served = ServedProcess(edit_database_url, env={"UPL_RATE_LIMIT": "0"})
+    try:
+        socket = await opened(served, role_headers["partner"]["authorization"])
+        await socket.send(json.dumps({**SUBSCRIBE, "id": "live"}))
+        sse_body = {"query": "subscription { changes(types: [COMPANY]) { cursor } }"}
+        async with httpx.AsyncClient(timeout=20) as client:
+            sse_headers = {"accept": "text/event-stream", **role_headers["partner"]}
+            async with client.stream("POST", served.url, json=sse_body, headers=sse_headers) as stream:
+                assert stream.status_code == 200
+                await asyncio.sleep(0.5)  # both subscribed
+                served.process.terminate()  # SIGTERM, as systemd, Docker and Kubernetes stop it
+                messages, code = await closed_with(socket)
+                events = [line async for line in stream.aiter_lines() if line.startswith("event:")]
+        assert messages == [{"type": "complete", "id": "live"}] and code == 1001  # reconnect elsewhere
+        assert events == ["event: complete"]
+        assert served.process.wait(timeout=15) in (0, -15)
+    finally:
+        served.stop()
