@@ -135,6 +135,14 @@ class Column:
     """The value is the primary key of a row of this entity, which must exist (not deleted)."""
     exists_in: Any | None = None
     """The value must be found in this column of a reference table (e.g. a WZ class code)."""
+    id_of: str | None = None
+    """The input is a global ID of this type (its primary key is stored), for a reference kept
+    by `exists_in` where the domain may not import the referenced entity."""
+
+    @property
+    def global_id_type(self) -> str | None:
+        """The type whose global ID the input holds (None: the value is stored as given)."""
+        return self.references.name if self.references is not None else self.id_of
 
 
 RowRule = Callable[[dict[str, Any]], list[Problem]]

@@ -83,7 +83,7 @@ NETWORK_EDIT = EditSpec(
         Column("founded_on"),
         Column("website", max_length=300, check=url),
         Column("email", max_length=254, check=email),
-        Column("origin_project_id", exists_in=models.table_of(models.Project).c.id),
+        Column("origin_project_id", exists_in=models.table_of(models.Project).c.id, id_of="Project"),
     ),
     slug_from="name",
 )

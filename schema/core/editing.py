@@ -71,9 +71,9 @@ def changes_of(source: Any, spec: EditSpec) -> tuple[Changes, list[Problem]]:
         value = getattr(source, attr)
         if value is strawberry.UNSET:
             continue
-        if column.references is not None and value is not None:
+        if (type_name := column.global_id_type) is not None and value is not None:
             try:
-                value = decode_id(value, column.references.name)[1]
+                value = decode_id(value, type_name)[1]
             except UserInputError as exc:
                 problems.append(Problem(_path(attr), str(exc), "INVALID_ID"))
                 continue

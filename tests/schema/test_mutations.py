@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from schema.core.ids import encode_id
 from tests.conftest import Api
 
 COMPANY_FIELDS = "id slug name version published address { postalCode ortsteil { name } }"
@@ -350,3 +351,16 @@ async def test_audit_log_filters(staff: Any) -> None:
         '{ auditLog(first: 5, filter: { since: "2099-01-01T00:00:00+01:00" }) { totalCount } }', role="admin"
     )
     assert future["auditLog"]["totalCount"] == 0
+
+
+async def test_a_network_s_origin_project_is_a_global_id(staff: Any) -> None:
+    """Found by the fuzz suite: the ID was compared with the bigint key as text (a 500)."""
+    project = (await staff("{ projects(first: 1) { nodes { id title } } }"))["projects"]["nodes"][0]
+    create = """mutation($p: ID) { networkCreate(input: { name: "Aus dem Projekt", kind: NETWORK, originProjectId: $p })
+      { network { originProject { title } } userErrors { field code } } }"""
+    made = (await staff(create, {"p": project["id"]}))["networkCreate"]
+    assert made == {"network": {"originProject": {"title": project["title"]}}, "userErrors": []}
+    wrong_type = (await staff(create, {"p": "Q29tcGFueTox"}))["networkCreate"]
+    assert wrong_type["userErrors"] == [{"field": ["input", "originProjectId"], "code": "INVALID_ID"}]
+    unknown = encode_id("Project", 987654321)
+    assert (await staff(create, {"p": unknown}))["networkCreate"]["userErrors"][0]["code"] == "NOT_FOUND"
