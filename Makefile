@@ -40,6 +40,9 @@ $(PG_STANDBY_TOOLS):
 /usr/sbin/nginx:
 	apt-get install -y --no-install-recommends nginx-light || (apt-get update && apt-get install -y --no-install-recommends nginx-light)
 
+/usr/sbin/pgbouncer:
+	apt-get install -y --no-install-recommends pgbouncer || (apt-get update && apt-get install -y --no-install-recommends pgbouncer)
+
 /usr/bin/redis-server:
 	apt-get install -y --no-install-recommends redis-server || (apt-get update && apt-get install -y --no-install-recommends redis-server)
 
@@ -56,7 +59,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(NODE_STAMP) $(STATIC_STAMP) $(CHROMIUM) $(PG_STANDBY_TOOLS) /usr/bin/redis-server /usr/sbin/nginx
+pytest: $(STAMP) $(NODE_STAMP) $(STATIC_STAMP) $(CHROMIUM) $(PG_STANDBY_TOOLS) /usr/bin/redis-server /usr/sbin/nginx /usr/sbin/pgbouncer
 	$(BIN)/pytest
 
 schema: $(STAMP)

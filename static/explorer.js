@@ -1,10 +1,27 @@
 // GraphiQL for the office's staff: the session cookie goes along, mutations carry the session's
 // CSRF token, and a few saved operations open as tabs. Everything loads from this service.
 // Every request carries a fresh Idempotency-Key: a mutation that a proxy resends (an instance
-// dropped the connection) is then applied once; queries ignore it.
+// dropped the connection) is then applied once; queries ignore it. Subscriptions run over a
+// WebSocket with npm's graphql-ws client (served as /static/graphql-ws.js); the upgrade request
+// carries the session cookie, which the service accepts from its own pages only.
 const csrfToken = document.querySelector('meta[name="upl-csrf-token"]').content;
 
-async function fetcher(params) {
+const socket = graphqlWs.createClient({
+  url: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/graphql`,
+  lazy: true, // connected while a subscription runs
+  retryAttempts: 5, // a restarting instance closes with 1001: reconnect (to another one)
+});
+
+function isSubscription({ query, operationName }) {
+  const named = operationName ? new RegExp(`\\bsubscription\\s+${operationName}\\b`) : null;
+  return named ? named.test(query) : /^\s*(#[^\n]*\n\s*)*subscription\b/.test(query);
+}
+
+function fetcher(params) {
+  return isSubscription(params) ? socket.iterate(params) : request(params);
+}
+
+async function request(params) {
   const headers = { "content-type": "application/json", accept: "application/json", "x-csrf-token": csrfToken };
   if (globalThis.crypto?.randomUUID) headers["idempotency-key"] = crypto.randomUUID();
   const response = await fetch("/graphql", {
@@ -51,6 +68,15 @@ mutation RenameEvent($id: ID!, $version: Int!) {
   }
 }`;
 
+const LIVE = `# Live: changes as they are committed (edit something in another tab), then a live list
+subscription EventChanges {
+  changes(types: [EVENT]) { cursor node { objectId action at } }
+}
+
+subscription NextWorkshops {
+  events(first: 5, filter: { kinds: [WORKSHOP] }) { nodes { title startsAt } }
+}`;
+
 const explorer = GraphiQLPluginExplorer.explorerPlugin();
 const root = ReactDOM.createRoot(document.getElementById("graphiql"));
 root.render(
@@ -58,7 +84,7 @@ root.render(
     fetcher,
     plugins: [explorer],
     defaultEditorToolsVisibility: true,
-    defaultTabs: [{ query: DIRECTORY }, { query: NETWORK_PAGE }, { query: NEWSLETTER }, { query: EDIT }],
+    defaultTabs: [{ query: DIRECTORY }, { query: NETWORK_PAGE }, { query: NEWSLETTER }, { query: EDIT }, { query: LIVE }],
   }),
 );
 

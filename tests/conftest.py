@@ -291,7 +291,7 @@ class ServedProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "cli", "serve", "--port", str(self.port), "--log-level", log_level, *args],
             cwd=ROOT,
-            env={**os.environ, "DATABASE_URL": database_url, **(env or {})},
+            env={**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1", **(env or {})},
             stdout=self.log_file,
             stderr=subprocess.STDOUT,
         )
@@ -349,13 +349,13 @@ def edit_database_url(pg_server: Server, today: dt.date) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-async def role_headers(edit_database_url: str) -> dict[str, dict[str, str]]:
-    """HTTP headers for each role: nothing for anonymous, a bearer key for the others."""
+async def make_role_headers(url: str) -> dict[str, dict[str, str]]:
+    """Accounts and keys in the database at `url`: HTTP headers for each role (nothing for
+    anonymous, a bearer key for the others)."""
     from db.enums import Role
     from resolvers import accounts
 
-    engine = create_engine(edit_database_url)
+    engine = create_engine(url)
     try:
         await accounts.create_user(engine, "anna", PASSWORD, Role.STAFF)
         await accounts.create_user(engine, "otto", PASSWORD, Role.ADMIN)
@@ -371,6 +371,12 @@ async def role_headers(edit_database_url: str) -> dict[str, dict[str, str]]:
         await engine.dispose()
     headers = {role: {"authorization": f"Bearer {key.key}"} for role, key in keys.items()}
     return {"anonymous": {}, **headers}
+
+
+@pytest.fixture(scope="session")
+async def role_headers(edit_database_url: str) -> dict[str, dict[str, str]]:
+    """HTTP headers for each role in the edit database."""
+    return await make_role_headers(edit_database_url)
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,7 @@ STATIC_FILES: dict[str, Path] = {
     "graphiql.css": MODULES / "graphiql/graphiql.min.css",
     "plugin-explorer.js": MODULES / "@graphiql/plugin-explorer/dist/index.umd.js",
     "plugin-explorer.css": MODULES / "@graphiql/plugin-explorer/dist/style.css",
+    "graphql-ws.js": MODULES / "graphql-ws/umd/graphql-ws.min.js",
     "explorer.js": STATIC / "explorer.js",
     "explorer.css": STATIC / "explorer.css",
     "login.js": STATIC / "login.js",
@@ -58,7 +59,7 @@ EXPLORER_PAGE = """<!doctype html>
 <div id="graphiql">Loading…</div>
 <script src="/static/react.js"></script><script src="/static/react-dom.js"></script>
 <script src="/static/graphiql.js"></script><script src="/static/plugin-explorer.js"></script>
-<script src="/static/explorer.js"></script></body></html>
+<script src="/static/graphql-ws.js"></script><script src="/static/explorer.js"></script></body></html>
 """
 
 

@@ -23,10 +23,11 @@ import signal
 import weakref
 from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from cross_web import HTTPException
 from graphql import GraphQLError
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import request_response
@@ -50,7 +51,7 @@ from settings import (
     UPL_MAX_SUBSCRIPTIONS_PER_KEY,
     UPL_SUBSCRIPTION_IDLE_SECONDS,
 )
-from web import auth, limits
+from web import auth, cors, limits
 from web.auth import has_nul
 from web.errors import Refusal
 
@@ -253,6 +254,11 @@ class Subscriptions(GraphQL[Context, None]):
                 viewer = await auth.authenticate(request)
             except Refusal as refusal:
                 raise HTTPException(refusal.status or 400, refusal.message) from None
+            refused = cors.origin_refusal(request, viewer)  # another site's page: as for queries
+            if refused is not None:
+                raise HTTPException(403, refused)
+            if (origin := cors.cross_origin(request)) is not None:
+                cast(MutableHeaders, response.headers).update(cors.cors_headers(origin))
         return Context(
             engine=state.read_engine,
             write_engine=None,

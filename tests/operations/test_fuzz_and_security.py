@@ -23,10 +23,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import mutations, queries
 
+from db.seed import demo
 from schema.compose import default_schema
 from schema.core.ids import encode_id
 from settings import Settings
-from tests.conftest import ROLES, LiveServer
+from tests.conftest import ROLES, LiveServer, _prepared_database, make_role_headers
 from tests.fragment_documents import fragment_heavy_documents
 from tests.strategies import SCALARS
 
@@ -39,8 +40,19 @@ MUTATIONS = mutations(SDL, custom_scalars=SCALARS, allow_x00=False)
 
 
 @pytest.fixture(scope="module")
-def server(edit_database_url: str, role_headers: dict[str, dict[str, str]]) -> Iterator[LiveServer]:
-    live = LiveServer(edit_database_url, settings=Settings(rate_limit=False)).start()
+def fuzz_database_url(pg_server: Any, today: Any) -> str:
+    """Demo data of its own: what the generated mutations write never shows in other tests' pages."""
+    return _prepared_database(pg_server, "upl_fuzz", demo.build(today))
+
+
+@pytest.fixture(scope="module")
+def role_headers(fuzz_database_url: str) -> dict[str, dict[str, str]]:
+    return asyncio.run(make_role_headers(fuzz_database_url))
+
+
+@pytest.fixture(scope="module")
+def server(fuzz_database_url: str, role_headers: dict[str, dict[str, str]]) -> Iterator[LiveServer]:
+    live = LiveServer(fuzz_database_url, settings=Settings(rate_limit=False)).start()
     yield live
     live.stop()
 
@@ -135,11 +147,11 @@ def test_odd_bodies_get_clear_4xx_or_errors(server: LiveServer, body: bytes) -> 
 
 
 @pytest.fixture(scope="module")
-def hidden(edit_database_url: str) -> dict[str, Any]:
+def hidden(fuzz_database_url: str) -> dict[str, Any]:
     """An unpublished company and an unpublished event, straight from the database."""
 
     async def fetch() -> dict[str, Any]:
-        connection = await asyncpg.connect(edit_database_url)
+        connection = await asyncpg.connect(fuzz_database_url)
         try:
             # unique names, so that finding one in a response can only be a leak
             company = await connection.fetchrow(

@@ -1,6 +1,7 @@
 """The staff explorer in Debian's Chromium (headless, via Playwright from PyPI, no browser download):
 log in, read the schema's documentation, get an autocompletion, see the explorer plugin's fields,
-run a query and a mutation, and check that no request left 127.0.0.1."""
+run a query and a mutation and a subscription (graphql-ws over the session's WebSocket), and check
+that no request left 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from playwright.async_api import async_playwright
 
@@ -76,7 +78,31 @@ async def explorer_plugin_lists_fields(page: Any) -> None:
     assert all(name in text for name in ("networks", "events", "search", "ortsteile"))
 
 
-async def test_staff_log_in_query_and_edit_without_leaving_the_machine(explorer_server: LiveServer) -> None:
+async def subscription_is_pushed(page: Any, server: LiveServer, staff: dict[str, str]) -> str:
+    """Run a subscription in the editor (graphql-ws over the session's WebSocket), commit a change
+    from elsewhere, and return what the result pane shows once it is pushed."""
+    subscription = "subscription Watch { changes(types: [COMPANY]) { node { objectId action } } }"
+    await page.evaluate(
+        "q => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(q)", subscription
+    )
+    await page.wait_for_timeout(700)
+    await page.click(".graphiql-execute-button")
+    await page.wait_for_timeout(1000)  # subscribed: from now on
+    create = 'mutation { companyCreate(input: { name: "Live im Browser GmbH", legalForm: GMBH }) { company { id } } }'
+    async with httpx.AsyncClient() as client:
+        answer = await client.post(server.url, json={"query": create}, headers=staff)
+        assert answer.status_code == 200 and "errors" not in answer.json(), answer.text
+    await page.wait_for_function(
+        "() => (document.querySelector('.result-window .CodeMirror')?.CodeMirror.getValue() || '').includes('CREATE')",
+        timeout=20_000,
+    )
+    text: str = await page.evaluate("() => document.querySelector('.result-window .CodeMirror').CodeMirror.getValue()")
+    return text
+
+
+async def test_staff_log_in_query_and_edit_without_leaving_the_machine(
+    explorer_server: LiveServer, role_headers: dict[str, dict[str, str]]
+) -> None:
     assert shutil.which(CHROMIUM), "Debian's chromium is installed by `make test` (apt-get install chromium)"
     ARTIFACTS.mkdir(exist_ok=True)
     base = f"http://127.0.0.1:{explorer_server.port}"
@@ -114,6 +140,9 @@ async def test_staff_log_in_query_and_edit_without_leaving_the_machine(explorer_
             )
             assert "browser-test-gmbh" in text and '"userErrors": []' in text
             await page.screenshot(path=str(ARTIFACTS / "graphiql.png"), full_page=True)
+
+            pushed = await subscription_is_pushed(page, explorer_server, role_headers["staff"])
+            assert '"action": "CREATE"' in pushed and pushed.count('"objectId"') == 1
         finally:
             await browser.close()
     assert mutations and all(len(headers.get("idempotency-key", "")) == 36 for headers in mutations)  # a UUID each

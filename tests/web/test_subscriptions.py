@@ -395,6 +395,15 @@ def test_sse_events_limits_and_credentials(served: ServedProcess, role_headers: 
     assert "FRAGMENT_SPREAD_LIMIT" in refused.text  # the same limits as every other request
     wrong = httpx.post(served.url, json=document, headers={**accept, "authorization": "Bearer upl_wrong"}, timeout=10)
     assert wrong.status_code == 401
+    # another site's page, with a key for its origin: CORS as for queries; from any other origin: 403
+    partner = {**accept, **role_headers["partner"]}
+    with httpx.stream(
+        "POST", served.url, json=document, headers={**partner, "origin": "https://partner.example"}, timeout=10
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["access-control-allow-origin"] == "https://partner.example"
+    elsewhere = httpx.post(served.url, json=document, headers={**partner, "origin": "https://evil.example"}, timeout=10)
+    assert elsewhere.status_code == 403
 
 
 # --- per-key limits, idle connections, graceful shutdown ------------------------------------
