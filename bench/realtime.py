@@ -66,6 +66,7 @@ async def transactions(database: asyncpg.Connection) -> int:
 
 
 async def run(count: int, url: str, database_url: str) -> dict[str, float]:
+    os.environ["UPL_MAX_SUBSCRIPTIONS_PER_KEY"] = str(count)  # every subscriber comes from this one address
     server = ours(1, url)
     try:
         ws = server.url.replace("http://", "ws://")

@@ -11,10 +11,9 @@ from typing import Annotated, Any
 import strawberry
 
 from resolvers import webhooks as data
-from resolvers.base import list_query
 from resolvers.errors import UserInputError
 from resolvers.pagination import page_args
-from schema.core.connections import AFTER, BEFORE, FIRST, LAST, Connection, root_connection
+from schema.core.connections import AFTER, BEFORE, FIRST, LAST, Connection, natural_connection
 from schema.core.context import InfoT, berlin_time
 from schema.core.editing import UserError
 from schema.core.ids import decode_id, encode_id
@@ -203,15 +202,10 @@ def webhook_fields(search_enum: Any) -> tuple[type, type]:
         ) -> Connection[WebhookDelivery]:
             hook = webhook_id_of(webhook_id)
             chosen = None if status is None else str(status.name)
-            query = list_query(
-                DELIVERIES,
-                data.delivery_conditions(hook, chosen),
-                ("deliveries", hook, chosen),
-                None,
-                None,
-                page_args(first, after, last, before),
-            )
-            return await root_connection(info.context, DELIVERIES, query, WebhookDelivery.of)
+            conditions = data.delivery_conditions(hook, chosen)
+            page = page_args(first, after, last, before)
+            key = ("deliveries", hook, chosen)
+            return await natural_connection(info.context, DELIVERIES, conditions, key, page, WebhookDelivery.of)
 
     @strawberry.type
     class WebhookMutations:

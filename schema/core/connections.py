@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
+from sqlalchemy import ColumnElement
 
 from resolvers.base import (
     DataContext,
@@ -13,8 +14,9 @@ from resolvers.base import (
     ListQuery,
     count_root,
     fetch_root_page,
+    list_query,
 )
-from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageArgs
 
 FIRST = f"Page forwards: at most this many items (default {DEFAULT_PAGE_SIZE}, at most {MAX_PAGE_SIZE})."
 AFTER = "Page forwards: the items after this cursor (`pageInfo.endCursor` or an edge's `cursor`)."
@@ -78,6 +80,19 @@ def connection(page: Page, to_node: Callable[[Any], Any], count_total: Callable[
         page_info=PageInfo.of(page),
         count_total=count_total,
     )
+
+
+async def natural_connection(
+    ctx: DataContext,
+    entity: Entity,
+    conditions: Sequence[ColumnElement[bool]],
+    key: Hashable,
+    page: PageArgs,
+    to_node: Callable[[Any], Any],
+) -> Connection[Any]:
+    """A root connection of a log-like list in its entity's own order (no `orderBy`: the audit
+    log, webhook deliveries)."""
+    return await root_connection(ctx, entity, list_query(entity, conditions, key, None, None, page), to_node)
 
 
 async def root_connection(

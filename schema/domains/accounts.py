@@ -14,10 +14,9 @@ from strawberry.scalars import JSON
 from db.enums import Role
 from resolvers import accounts
 from resolvers.accounts import AccountError
-from resolvers.base import list_query
 from resolvers.errors import UserInputError
 from resolvers.pagination import page_args
-from schema.core.connections import Connection, root_connection
+from schema.core.connections import Connection, natural_connection
 from schema.core.context import InfoT, berlin_time
 from schema.core.domain import Domain
 from schema.core.editing import UserError
@@ -147,15 +146,9 @@ class AccountQuery:
         conditions = accounts.audit_conditions(
             decode_optional(f.user_id, "User"), object_type, object_pk, f.since, f.until
         )
-        query = list_query(
-            AUDIT,
-            conditions,
-            ("audit", f.user_id, f.object_id, f.since, f.until),
-            None,
-            None,
-            page_args(first, after, last, before),
-        )
-        return await root_connection(info.context, AUDIT, query, AuditEntry.from_row)
+        key = ("audit", f.user_id, f.object_id, f.since, f.until)
+        page = page_args(first, after, last, before)
+        return await natural_connection(info.context, AUDIT, conditions, key, page, AuditEntry.from_row)
 
 
 @strawberry.input(description="A new staff or admin account.")
