@@ -44,26 +44,32 @@ class FeedHub:
     def __init__(self, ctx: DataContext, types: list[str], wait: Callable[[], Awaitable[None]]) -> None:
         self.ctx, self.types, self.wait = ctx, types, wait
         self.position: FeedPosition | None = None
-        self.queues: set[asyncio.Queue[list[Any]]] = set()
+        self.queues: set[asyncio.Queue[list[Any] | None]] = set()
         self.task: asyncio.Task[None] | None = None
         self.starting = asyncio.Lock()
 
-    async def join(self) -> tuple[asyncio.Queue[list[Any]], FeedPosition]:
-        """A queue of the batches read from now on, and the position they start after."""
+    async def join(self) -> tuple[asyncio.Queue[list[Any] | None], FeedPosition]:
+        """A queue of the batches read from now on (None: the end, the process stops), and the
+        position they start after."""
         async with self.starting:
             if self.position is None:
                 self.position = await head(self.ctx)
-            queue: asyncio.Queue[list[Any]] = asyncio.Queue()
+            queue: asyncio.Queue[list[Any] | None] = asyncio.Queue()
             self.queues.add(queue)
             if self.task is None or self.task.done():
                 self.task = asyncio.create_task(self.run(), name="feed-hub")
             return queue, self.position
 
-    def leave(self, queue: asyncio.Queue[list[Any]]) -> None:
+    def leave(self, queue: asyncio.Queue[list[Any] | None]) -> None:
         self.queues.discard(queue)
         if not self.queues and self.task is not None:
             self.task.cancel()
             self.task, self.position = None, None  # the next subscriber starts the hub afresh
+
+    def end(self) -> None:
+        """Tell every subscriber that no batch follows."""
+        for queue in self.queues:
+            queue.put_nowait(None)
 
     async def run(self) -> None:
         while True:
@@ -97,3 +103,8 @@ class FeedHubs:
         if key not in self.hubs:
             self.hubs[key] = FeedHub(self.contexts[ctx.sees_unpublished], types, self.wait)
         return self.hubs[key]
+
+    def end(self) -> None:
+        """The process stops: every subscriber of every hub is told that nothing follows."""
+        for hub in self.hubs.values():
+            hub.end()

@@ -279,12 +279,13 @@ def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]
                 if len(rows) <= MAX_PAGE_SIZE:
                     break
             if ctx.feeds is None:  # no shared reader (a context without one): read on our own
-                while True:
+                while ctx.draining is None or not ctx.draining.is_set():
                     if ctx.changes is not None:
                         await ctx.changes()
                     for row in await read_after(ctx, position, names):
                         position = position_of(row)
                         yield edge(row)
+                return
             hub = ctx.feeds.of(ctx, list(node_types))
             queue, joined_at = await hub.join()
             try:
@@ -300,8 +301,8 @@ def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]
                     if not rows:
                         break
                 position = max(position, joined_at)
-                while True:  # then the hub's batches, read once for every subscriber
-                    for row in await queue.get():
+                while (batch := await queue.get()) is not None:  # the hub's batches, read once for all
+                    for row in batch:
                         at = position_of(row)
                         if at > position and row.object_type in names:
                             position = at

@@ -69,7 +69,7 @@ class GuardedSchema:
     def __init__(self, schema: Any, limits: limits.Limits) -> None:
         self.schema, self.limits = schema, limits
         self.max_per_caller = UPL_MAX_SUBSCRIPTIONS_PER_KEY.read()
-        self.running = Running()
+        self.running = Running(UPL_SUBSCRIPTION_IDLE_SECONDS.read())
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.schema, name)
@@ -91,6 +91,9 @@ class GuardedSchema:
             refusal = GraphQLError(exc.message, extensions={"code": exc.code})
         if refusal is not None:
             return refused(refusal)
+        if self.running.draining.is_set():
+            message = "This instance is shutting down: subscribe again (through another instance)."
+            return refused(GraphQLError(message, extensions={"code": "SHUTTING_DOWN"}))
         caller = caller_of(context_value)
         if self.running.per_caller.get(caller, 0) >= self.max_per_caller:
             message = f"This key (or address) already runs {self.max_per_caller} subscriptions here; end one first."
@@ -138,14 +141,24 @@ def caller_of(context: Context) -> str:
 
 class Running:
     """The subscriptions running in this process: counted per caller (the per-key limit) and per
-    connection (the idle timeout), and ended with `complete` when the process drains."""
+    connection (the idle timeout), and completed when the process drains.
 
-    def __init__(self) -> None:
+    Draining is cooperative, so that a running subscription costs nothing extra per result: the
+    subscription fields end when `Context.draining` is set (live queries after their next
+    wake-up, `changes` when its feed hub hands it the end), and `closers` wake them up.
+    """
+
+    def __init__(self, idle_seconds: float) -> None:
+        self.idle_seconds = idle_seconds
         self.per_caller: dict[str, int] = {}
         self.per_connection: dict[int, int] = {}
         self.draining = asyncio.Event()
         self.none_running = asyncio.Event()
-        self.sockets: dict[int, WebSocket] = {}
+        self.closers: list[Callable[[], None]] = []
+        """Called once the drain starts: they wake the subscriptions so that they see it."""
+        self.sockets: dict[int, tuple[WebSocket, float]] = {}
+        """Open WebSockets and since when each runs no subscription."""
+        self.sweeper: asyncio.Task[None] | None = None
         PROCESS.add(self)
 
     def enter(self, caller: str, connection: Any) -> tuple[str, int]:
@@ -159,46 +172,57 @@ class Running:
     async def run(
         self, results: AsyncGenerator[ExecutionResult, None], counted: tuple[str, int]
     ) -> AsyncGenerator[ExecutionResult, None]:
-        """`results` until they end or the process drains (then the subscription completes)."""
+        """`results`, counted while they run."""
         caller, key = counted
-        drained = asyncio.ensure_future(self.draining.wait())
         try:
-            while True:
-                step = asyncio.ensure_future(anext(results))
-                await asyncio.wait((step, drained), return_when=asyncio.FIRST_COMPLETED)
-                if not step.done():  # draining: stop waiting for the next result, then complete
-                    step.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-                        await step
-                    return
-                try:
-                    result = step.result()
-                except StopAsyncIteration:
-                    return
+            async for result in results:
                 yield result
         finally:
-            drained.cancel()
             await results.aclose()
-            self.per_caller[caller] -= 1
-            if not self.per_caller[caller]:
-                del self.per_caller[caller]
-            self.per_connection[key] -= 1
-            if not self.per_connection[key]:
-                del self.per_connection[key]
-            if not self.per_connection:
-                self.none_running.set()
+            self.leave(caller, key)
 
-    def active(self, connection: Any) -> int:
-        return self.per_connection.get(id(connection), 0)
+    def leave(self, caller: str, key: int) -> None:
+        self.per_caller[caller] -= 1
+        if not self.per_caller[caller]:
+            del self.per_caller[caller]
+        self.per_connection[key] -= 1
+        if not self.per_connection[key]:
+            del self.per_connection[key]
+            if key in self.sockets:
+                self.sockets[key] = (self.sockets[key][0], asyncio.get_running_loop().time())
+        if not self.per_connection:
+            self.none_running.set()
+
+    def opened(self, websocket: WebSocket) -> None:
+        """A connection to sweep when idle and to close when draining."""
+        self.sockets[id(websocket)] = (websocket, asyncio.get_running_loop().time())
+        if self.sweeper is None or self.sweeper.done():
+            self.sweeper = asyncio.create_task(self.sweep(), name="idle-websockets")
+
+    async def sweep(self) -> None:
+        """Every little while: close connections that ran no subscription for `idle_seconds`
+        (1000, "Idle"), forget closed ones (one task for all connections)."""
+        while self.sockets:
+            await asyncio.sleep(min(1.0, self.idle_seconds / 4))
+            now = asyncio.get_running_loop().time()
+            for key, (websocket, idle_since) in list(self.sockets.items()):
+                if websocket.application_state is not WebSocketState.CONNECTED:
+                    del self.sockets[key]
+                elif key not in self.per_connection and now - idle_since >= self.idle_seconds:
+                    del self.sockets[key]
+                    with contextlib.suppress(Exception):
+                        await websocket.close(code=1000, reason="Idle: no subscription for a while")
 
     async def drain(self, seconds: float = 2.0) -> None:
         """Before the server shuts down: complete every subscription, then close every
         WebSocket with 1001 (going away) so that clients reconnect to another instance."""
         self.draining.set()
+        for close in self.closers:
+            close()
         if self.per_connection:
             with contextlib.suppress(TimeoutError):  # Strawberry sends each `complete`
                 await asyncio.wait_for(self.none_running.wait(), timeout=seconds)
-        for websocket in list(self.sockets.values()):
+        for websocket, _ in list(self.sockets.values()):
             if websocket.application_state is WebSocketState.CONNECTED:
                 with contextlib.suppress(Exception):
                     await websocket.close(code=1001, reason="Going away: reconnect to another instance")
@@ -243,7 +267,6 @@ class Subscriptions(GraphQL[Context, None]):
             connection_init_wait_timeout=timedelta(seconds=10),
         )
         self.max_subscriptions_per_connection = UPL_MAX_SUBSCRIPTIONS_PER_CONNECTION.read()
-        self.idle_seconds = UPL_SUBSCRIPTION_IDLE_SECONDS.read()
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         state = request.app.state
@@ -269,6 +292,7 @@ class Subscriptions(GraphQL[Context, None]):
             read_pool=state.read_pool,
             changes=lambda: changed(watcher),
             generations=watcher.current,
+            draining=self.schema.running.draining,  # type: ignore[attr-defined]
         )
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
@@ -278,7 +302,7 @@ class Subscriptions(GraphQL[Context, None]):
         sent = next((value for name, value in params.items() if name.lower() == "authorization"), None)
         if sent is not None and not isinstance(sent, str):
             raise ConnectionRejectionError()
-        watch(close_when_idle(request, self.schema.running, self.idle_seconds))  # type: ignore[arg-type, attr-defined]
+        self.schema.running.opened(request)  # type: ignore[attr-defined]
         origin = request.headers.get("origin")
         if sent is None and origin is not None and not is_same_origin(origin, request.headers.get("host")):
             # another site's page: its user's session cookie does not count (no cross-site socket
@@ -309,25 +333,6 @@ def watch(work: Coroutine[Any, Any, None]) -> None:
     watchdog = asyncio.create_task(work)
     WATCHDOGS.add(watchdog)
     watchdog.add_done_callback(WATCHDOGS.discard)
-
-
-async def close_when_idle(websocket: WebSocket, running: Running, idle_seconds: float) -> None:
-    """Close a connection that ran no subscription for `idle_seconds` (1000, "idle"); while
-    connected it is known to the drain."""
-    running.sockets[id(websocket)] = websocket
-    try:
-        idle_since = asyncio.get_running_loop().time()
-        while websocket.application_state is WebSocketState.CONNECTED:
-            await asyncio.sleep(min(1.0, idle_seconds / 4))
-            now = asyncio.get_running_loop().time()
-            if running.active(websocket):
-                idle_since = now
-            elif now - idle_since >= idle_seconds:
-                if websocket.application_state is WebSocketState.CONNECTED:
-                    await websocket.close(code=1000, reason="Idle: no subscription for a while")
-                return
-    finally:
-        running.sockets.pop(id(websocket), None)
 
 
 async def still_allowed(websocket: WebSocket, authorization: str | None, viewer: Viewer) -> None:

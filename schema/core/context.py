@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, fields, is_dataclass
@@ -42,6 +43,8 @@ class Context(DataContext):
     """The data generations now (live queries compute again only when the tables they read moved)."""
     connection_params: dict[str, Any] | None = None
     """A WebSocket's `connection_init` payload (Strawberry sets it)."""
+    draining: asyncio.Event | None = None
+    """Set when the process stops: subscription fields end (their clients get `complete`)."""
     webhooks_to_private: bool = False
     """`UPL_WEBHOOK_ALLOW_PRIVATE`: webhook URLs may use plain http (to private addresses)."""
     wake_webhooks: Callable[[], None] | None = None

@@ -79,3 +79,5 @@ async def live(info: InfoT, load: Callable[[], Awaitable[Any]]) -> AsyncGenerato
                 ctx.loaders = Loaders()  # what the pushed result resolves is read afresh too
                 yield await load()
         await ctx.changes()
+        if ctx.draining is not None and ctx.draining.is_set():
+            return  # the process stops: the subscription completes
