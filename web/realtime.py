@@ -54,6 +54,7 @@ from settings import (
 from web import auth, cors, limits
 from web.auth import has_nul
 from web.errors import Refusal
+from web.sharing import SharedSubscriptions
 
 POLL_SECONDS = 5.0
 READERS = ((True, Role.STAFF), (False, Role.ANONYMOUS))
@@ -70,6 +71,7 @@ class GuardedSchema:
         self.schema, self.limits = schema, limits
         self.max_per_caller = UPL_MAX_SUBSCRIPTIONS_PER_KEY.read()
         self.running = Running(UPL_SUBSCRIPTION_IDLE_SECONDS.read())
+        self.shared = SharedSubscriptions()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.schema, name)
@@ -98,10 +100,21 @@ class GuardedSchema:
         if self.running.per_caller.get(caller, 0) >= self.max_per_caller:
             message = f"This key (or address) already runs {self.max_per_caller} subscriptions here; end one first."
             return refused(GraphQLError(message, extensions={"code": "TOO_MANY_SUBSCRIPTIONS"}))
-        result: AsyncGenerator[ExecutionResult, None] = await self.schema.stream(
-            query, variable_values, context_value, root_value, operation_name, **options
-        )
-        return self.running.run(result, self.running.enter(caller, context_value.request))
+        counted = self.running.enter(caller, context_value.request)
+
+        def start() -> Awaitable[AsyncGenerator[ExecutionResult, None]]:
+            return self.schema.stream(query, variable_values, context_value, root_value, operation_name, **options)
+
+        try:
+            if query is not None and SharedSubscriptions.shareable(query, operation_name):
+                role = viewer.role.value
+                result = await self.shared.stream(query, operation_name, variable_values, role, start)
+            else:
+                result = await start()
+        except BaseException:
+            self.running.leave(*counted)
+            raise
+        return self.running.run(result, counted)
 
     def refusal(
         self, query: str, variables: dict[str, Any] | None, operation_name: str | None, viewer: Viewer

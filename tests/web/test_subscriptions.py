@@ -11,7 +11,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -24,7 +24,8 @@ from websockets.typing import Subprotocol
 from db.engine import create_engine
 from db.enums import Role
 from resolvers import accounts
-from tests.conftest import ServedProcess
+from settings import Settings
+from tests.conftest import LiveServer, ServedProcess
 from tests.fragment_documents import BOMBS
 from tests.node_harness import node
 
@@ -475,3 +476,49 @@ async def test_graceful_shutdown_completes_subscriptions(
         assert served.process.wait(timeout=15) in (0, -15)
     finally:
         served.stop()
+
+
+# --- one evaluation for every subscriber of the same subscription ---------------------------
+
+
+async def next_message(socket: Any, seconds: float = 10) -> dict[str, Any]:
+    message: dict[str, Any] = json.loads(await asyncio.wait_for(socket.recv(), timeout=seconds))
+    return message
+
+
+async def test_subscribers_of_the_same_live_query_share_one_evaluation(
+    edit_database_url: str, role_headers: dict[str, dict[str, str]]
+) -> None:
+    """Statements per change do not grow with the subscribers: one evaluation for all of them."""
+    live = LiveServer(edit_database_url, settings=Settings(rate_limit=False, response_cache=False)).start()
+    counter = live.counter
+    assert counter is not None
+    staff = role_headers["staff"]
+    try:
+        served = cast(ServedProcess, live)  # the helpers need only its `url`
+        company = await create(served, staff, f"Geteilt {uuid.uuid4().hex[:6]} GmbH")
+        subscribe = {"type": "subscribe", "payload": {"query": LIVE_NODE, "variables": {"id": company}}}
+
+        async def statements_per_change(count: int, phone: str) -> int:
+            sockets = [await opened(served, None) for _ in range(count)]
+            try:
+                for n, socket in enumerate(sockets):
+                    await socket.send(json.dumps({**subscribe, "id": str(n)}))
+                    assert (await next_message(socket))["type"] == "next"  # the answer now, also for late joiners
+                await asyncio.sleep(0.3)
+                counter.reset()
+                await asyncio.to_thread(update, served, staff, company, phone=phone)
+                for socket in sockets:
+                    pushed = await next_message(socket)
+                    assert pushed["payload"]["data"]["node"]["phone"] == phone
+                await asyncio.sleep(0.3)
+                return counter.count
+            finally:
+                for socket in sockets:
+                    await socket.close()
+
+        one = await statements_per_change(1, "030 4444")
+        many = await statements_per_change(20, "030 5555")
+        assert many <= one + 2, (one, many)  # not 20 evaluations
+    finally:
+        live.stop()

@@ -1,0 +1,133 @@
+"""One evaluation for every subscriber of the same subscription.
+
+Subscribers of the same document, operation, variables and role get the same results, so one
+producer runs the subscription (Strawberry's stream, with the first subscriber's context) and
+hands each result to every subscriber's queue: per change the fields are resolved once, and the
+live queries read the database once, however many subscribe. What stays per subscriber is the
+protocol: Strawberry encodes and sends each result on each connection.
+
+Live queries (`node`, `events`) are state: a subscriber joining a running producer gets the
+latest result at once. `changes` is a stream of events: a subscriber without `since` gets what
+commits after it joined, as on its own. `changes(since:)` replays from its own cursor and is
+never shared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from functools import lru_cache
+from typing import Any
+
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
+from strawberry.types import ExecutionResult
+
+EVENT_FIELDS = frozenset({"changes"})
+"""Root fields whose results are events, not state (a late subscriber gets no earlier one)."""
+END = None
+
+
+@lru_cache(maxsize=1024)
+def root_fields(query: str, operation_name: str | None) -> tuple[tuple[str, frozenset[str]], ...] | None:
+    """The operation's root fields with the names of their arguments (None: does not parse)."""
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return None
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
+    if len(chosen) != 1:
+        return None
+    return tuple(
+        (s.name.value, frozenset(a.name.value for a in s.arguments or ()))
+        for s in chosen[0].selection_set.selections
+        if isinstance(s, FieldNode)
+    )
+
+
+class Producer:
+    """One running subscription whose results go to every subscriber's queue."""
+
+    def __init__(self, results: AsyncGenerator[ExecutionResult, None], is_state: bool, done: Callable[[], None]):
+        self.results, self.is_state, self.done = results, is_state, done
+        self.queues: set[asyncio.Queue[ExecutionResult | None]] = set()
+        self.latest: ExecutionResult | None = None
+        self.finished = False
+        self.task = asyncio.create_task(self.run(), name="shared-subscription")
+
+    async def run(self) -> None:
+        try:
+            async for result in self.results:
+                if self.is_state:
+                    self.latest = result
+                for queue in self.queues:
+                    queue.put_nowait(result)
+        finally:
+            self.finished = True
+            self.done()
+            for queue in self.queues:
+                queue.put_nowait(END)
+            with contextlib.suppress(Exception):
+                await self.results.aclose()
+
+    def join(self) -> asyncio.Queue[ExecutionResult | None]:
+        queue: asyncio.Queue[ExecutionResult | None] = asyncio.Queue()
+        if self.latest is not None:
+            queue.put_nowait(self.latest)
+        if self.finished:
+            queue.put_nowait(END)
+        self.queues.add(queue)
+        return queue
+
+    def leave(self, queue: asyncio.Queue[ExecutionResult | None]) -> None:
+        self.queues.discard(queue)
+        if not self.queues and not self.task.done():
+            self.task.cancel()
+            self.done()
+
+
+class SharedSubscriptions:
+    """The producers of one app, by document, operation, variables and role."""
+
+    def __init__(self) -> None:
+        self.producers: dict[tuple[str, str | None, str, str], Producer] = {}
+
+    @staticmethod
+    def shareable(query: str, operation_name: str | None) -> bool:
+        fields = root_fields(query, operation_name)
+        return fields is not None and not any(name in EVENT_FIELDS and "since" in args for name, args in fields)
+
+    async def stream(
+        self,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, Any] | None,
+        role: str,
+        start: Callable[[], Awaitable[AsyncGenerator[ExecutionResult, None]]],
+    ) -> AsyncGenerator[ExecutionResult, None]:
+        """The shared results of this subscription, starting its producer if none runs."""
+        key = (query, operation_name, json.dumps(variables or {}, sort_keys=True, default=str), role)
+        producer = self.producers.get(key)
+        if producer is None or producer.finished:
+            fields = root_fields(query, operation_name) or ()
+            is_state = not any(name in EVENT_FIELDS for name, _ in fields)
+            results = await start()
+            producer = Producer(results, is_state, lambda: self.forget(key, producer))
+            self.producers[key] = producer
+        return self.consume(producer, producer.join())
+
+    def forget(self, key: tuple[str, str | None, str, str], producer: Producer | None) -> None:
+        if self.producers.get(key) is producer:
+            del self.producers[key]
+
+    @staticmethod
+    async def consume(
+        producer: Producer, queue: asyncio.Queue[ExecutionResult | None]
+    ) -> AsyncGenerator[ExecutionResult, None]:
+        try:
+            while (result := await queue.get()) is not END:
+                yield result
+        finally:
+            producer.leave(queue)
