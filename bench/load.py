@@ -365,6 +365,8 @@ def ours(workers: int, url: str, cache: bool = False) -> Server:
         "--log-level",
         "warning",
         "--no-access-log",
+        "--ws-per-message-deflate",
+        "false",  # as `upl serve` runs it
     ]
     env = {"DATABASE_URL": url, "UPL_RESPONSE_CACHE": "1" if cache else "0", "UPL_RATE_LIMIT": "0", "UPL_ENV": "demo"}
     name = f"ours, {workers} worker{'s' if workers > 1 else ''}" + (", cache hits" if cache else "")

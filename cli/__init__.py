@@ -112,6 +112,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
         access_log=False,  # one line per request from the app itself (web/observe.py), with its request ID
         proxy_headers=False,  # the app believes X-Forwarded-* only from UPL_TRUSTED_PROXIES
         timeout_graceful_shutdown=10,  # SIGTERM: stop accepting, finish in-flight requests for up to 10 s
+        # Subscription messages are small JSON: compressing each one for each subscriber cost more
+        # CPU and memory (a zlib state per connection) than it saved (`make bench-realtime`).
+        ws_per_message_deflate=False,
     )
 
 

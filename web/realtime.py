@@ -54,7 +54,7 @@ from settings import (
 from web import auth, cors, limits
 from web.auth import has_nul
 from web.errors import Refusal
-from web.sharing import SharedSubscriptions
+from web.sharing import EncodedOnce, SharedSubscriptions
 
 POLL_SECONDS = 5.0
 READERS = ((True, Role.STAFF), (False, Role.ANONYMOUS))
@@ -216,7 +216,7 @@ class Running:
         """Every little while: close connections that ran no subscription for `idle_seconds`
         (1000, "Idle"), forget closed ones (one task for all connections)."""
         while self.sockets:
-            await asyncio.sleep(min(1.0, self.idle_seconds / 4))
+            await asyncio.sleep(max(1.0, min(30.0, self.idle_seconds / 4)))  # closed within a quarter late
             now = asyncio.get_running_loop().time()
             for key, (websocket, idle_since) in list(self.sockets.items()):
                 if websocket.application_state is not WebSocketState.CONNECTED:
@@ -280,6 +280,11 @@ class Subscriptions(GraphQL[Context, None]):
             connection_init_wait_timeout=timedelta(seconds=10),
         )
         self.max_subscriptions_per_connection = UPL_MAX_SUBSCRIPTIONS_PER_CONNECTION.read()
+        self.encoded = EncodedOnce()
+
+    def encode_json(self, data: object) -> str:
+        """Messages to subscribers; a result they share is encoded once for all (web/sharing.py)."""
+        return self.encoded.message(data)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         state = request.app.state

@@ -21,6 +21,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
 from strawberry.types import ExecutionResult
 
@@ -131,3 +132,38 @@ class SharedSubscriptions:
                 yield result
         finally:
             producer.leave(queue)
+
+
+class EncodedOnce:
+    """JSON of the results subscribers share, encoded once for all of them: a shared result is
+    the same `data` object for every subscriber, so its text is kept by identity (the last few,
+    each with a reference, so an identity is never reused while kept)."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self.kept: dict[int, tuple[object, str]] = {}
+
+    def of(self, data: object) -> str:
+        found = self.kept.get(id(data))
+        if found is not None and found[0] is data:
+            return found[1]
+        text = dumps(data)
+        if len(self.kept) >= self.size:
+            del self.kept[next(iter(self.kept))]
+        self.kept[id(data)] = (data, text)
+        return text
+
+    def message(self, message: object) -> str:
+        """A `graphql-transport-ws` message; a `next` with only `data` reuses the data's text."""
+        if isinstance(message, dict) and message.get("type") == "next":
+            payload = message.get("payload")
+            if isinstance(payload, dict) and payload.keys() == {"data"}:
+                return f'{{"id":{dumps(message["id"])},"type":"next","payload":{{"data":{self.of(payload["data"])}}}}}'
+        return dumps(message)
+
+
+def dumps(value: object) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # what orjson does not take (e.g. a non-str key): as Strawberry would
+        return json.dumps(value, separators=(",", ":"))

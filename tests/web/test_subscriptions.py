@@ -28,6 +28,7 @@ from settings import Settings
 from tests.conftest import LiveServer, ServedProcess
 from tests.fragment_documents import BOMBS
 from tests.node_harness import node
+from web.sharing import EncodedOnce
 
 CHANGES = gql(
     "subscription($since: String, $types: [SearchType!]) { changes(since: $since, types: $types) "
@@ -522,3 +523,16 @@ async def test_subscribers_of_the_same_live_query_share_one_evaluation(
         assert many <= one + 2, (one, many)  # not 20 evaluations
     finally:
         live.stop()
+
+
+def test_a_shared_result_is_encoded_once_and_exactly() -> None:
+    encoded = EncodedOnce()
+    data = {"node": {"name": "Café \u201eAm Tierpark\u201c", "phone": None, "n": [1, 2.5, True]}}
+    first = encoded.message({"id": "a", "type": "next", "payload": {"data": data}})
+    second = encoded.message({"id": 'b"', "type": "next", "payload": {"data": data}})
+    assert json.loads(first) == {"id": "a", "type": "next", "payload": {"data": data}}
+    assert json.loads(second) == {"id": 'b"', "type": "next", "payload": {"data": data}}
+    assert len(encoded.kept) == 1  # the data's text was made once
+    errors = {"id": "c", "type": "next", "payload": {"data": None, "errors": [{"message": "x"}]}}
+    assert json.loads(encoded.message(errors)) == errors
+    assert json.loads(encoded.message({"type": "ping", 1: "non-str key"})) == {"type": "ping", "1": "non-str key"}
