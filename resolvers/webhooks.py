@@ -402,6 +402,20 @@ async def settle(
     return str(status)
 
 
+RETENTION_DAYS = 30
+"""Delivered and failed deliveries are kept this long (for `webhookDeliveries`), then purged."""
+
+
+async def purge(engine: AsyncEngine, days: int = RETENTION_DAYS) -> int:
+    """Delete settled deliveries older than `days`; how many went."""
+    cutoff = func.now() - func.make_interval(0, 0, 0, days)
+    async with engine.begin() as connection:
+        result = await connection.execute(
+            delete(deliveries).where(deliveries.c.status != "PENDING", deliveries.c.created_at < cutoff)
+        )
+    return int(result.rowcount or 0)
+
+
 async def next_due(engine: AsyncEngine) -> dt.datetime | None:
     """When the next pending delivery is due (None: none pending); a leased one when its lease ends."""
     due = func.greatest(deliveries.c.next_attempt_at, func.coalesce(deliveries.c.claimed_until, func.now()))

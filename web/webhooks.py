@@ -45,6 +45,8 @@ from web import metrics
 logger = logging.getLogger("upl.webhooks")
 
 POLL_SECONDS = 5.0
+PURGE_SECONDS = 3600.0
+"""How often a dispatcher purges settled deliveries past their retention."""
 CONCURRENCY = 8
 """Attempts a dispatcher has in flight at once."""
 USER_AGENT = "UPL-Webhooks/1 (+https://unternehmensportal-lichtenberg.de)"
@@ -148,6 +150,7 @@ class Dispatcher:
         )
         self.woken = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
+        self.purged_at = -PURGE_SECONDS  # the first pump purges
 
     @property
     def lease_seconds(self) -> float:
@@ -184,6 +187,10 @@ class Dispatcher:
             pass
         while claimed := await webhooks.claim(self.engine, CONCURRENCY, self.lease_seconds):
             await asyncio.gather(*(self.deliver(c) for c in claimed))
+        now = asyncio.get_running_loop().time()
+        if now - self.purged_at >= PURGE_SECONDS:
+            self.purged_at = now
+            await webhooks.purge(self.engine)
 
     async def pause(self) -> float:
         due = await webhooks.next_due(self.engine)

@@ -28,7 +28,7 @@ from starlette.routing import Route
 from db import migrate
 from db.engine import create_engine
 from db.enums import Role
-from resolvers import accounts
+from resolvers import accounts, webhooks
 from settings import Settings
 from tests.conftest import Api, ServedProcess, free_port, serve_api
 from web.webhooks import Refused, destination
@@ -353,3 +353,31 @@ async def test_a_dispatcher_killed_mid_delivery_and_a_change_made_while_none_run
 
 def _remote(served: ServedProcess) -> Api:
     return Api(httpx.AsyncClient(base_url=served.base), counter=None)  # type: ignore[arg-type]
+
+
+async def test_settled_deliveries_are_purged_after_their_retention(
+    hooks_api: Api, admin: dict[str, str], receiver: Receiver, hooks_database_url: str
+) -> None:
+    receiver.reset()
+    hook, _ = await create_hook(hooks_api, admin, receiver.url())
+    await company(hooks_api, admin, "Alt GmbH")
+    (delivered,) = await until(lambda: deliveries(hooks_api, admin, hook, "DELIVERED"))
+    engine = create_engine(hooks_database_url, pool_size=1)
+    try:
+        async with engine.begin() as connection:  # as if it were 40 days old, and a pending one too
+            await connection.execute(text("UPDATE webhook_deliveries SET created_at = now() - interval '40 days'"))
+            await connection.execute(
+                text(
+                    "INSERT INTO webhook_deliveries (webhook_id, message_id, change_seq, object_type, object_id, "
+                    "action, body, created_at, next_attempt_at) SELECT webhook_id, 'msg_pending_old', change_seq, "
+                    "object_type, object_id, action, body, created_at, now() + interval '1 day' "
+                    "FROM webhook_deliveries WHERE message_id = :m"
+                ),
+                {"m": delivered["messageId"]},
+            )
+        assert await webhooks.purge(engine) >= 1
+        async with engine.connect() as connection:
+            left = (await connection.execute(text("SELECT message_id FROM webhook_deliveries"))).scalars().all()
+    finally:
+        await engine.dispose()
+    assert delivered["messageId"] not in left and "msg_pending_old" in left  # pending ones are kept
