@@ -149,8 +149,7 @@ def lifespan(
         await app.state.generations.start()
         app.state.key_viewers = auth.KeyViewers(app.state.generations)
         app.state.feeds = realtime.feed_hubs(app.state.read_engine, app.state.generations)
-        running = app.state.subscriptions.schema.running
-        running.closers[:] = [app.state.feeds.end, app.state.generations.wake]  # what a drain wakes
+        app.state.subscriptions.schema.running.closers[:] = [app.state.feeds.end, app.state.generations.wake]
         app.state.replicas = Replicas(settings.replica_urls, active, max_lag=settings.replica_max_lag_ms / 1000)
         await app.state.replicas.start()
         app.state.writes = routing.Writes(app.state.redis)

@@ -15,6 +15,7 @@ from resolvers.base import DataContext, Entity, common_conditions
 from resolvers.editing import ADDRESS, Column, EditSpec, between, columns, email, location_pair, url
 from resolvers.errors import UserInputError, quoted
 from resolvers.pagination import Direction, Ordering, OrderKey
+from resolvers.statistics import Dimension
 
 companies = models.table_of(models.Company)
 industries = models.table_of(models.IndustryClass)
@@ -113,4 +114,19 @@ COMPANY_EDIT = EditSpec(
     ),
     slug_from="name",
     rules=(location_pair,),
+)
+
+
+# --- statistics: what companies are grouped by (the annual report) ----------------------------
+
+COMPANY_DIMENSIONS = (
+    Dimension("ORTSTEIL", "ortsteil", companies.c.ortsteil_key),
+    Dimension(
+        "INDUSTRY_SECTION",
+        "industry_section",
+        industries.c.section,
+        join=lambda source: source.outerjoin(industries, industries.c.code == companies.c.industry_code),
+    ),
+    Dimension("EMPLOYEE_RANGE", "employee_range", companies.c.employee_range),
+    Dimension("LEGAL_FORM", "legal_form", companies.c.legal_form),
 )

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, or_
+from sqlalchemy import ColumnElement, String, exists, func, or_
 
 from db import models
 from db.enums import EventKind, EventStatus, Ortsteil
@@ -29,6 +29,7 @@ from resolvers.networks import NETWORK
 from resolvers.pagination import Direction, Ordering, OrderKey
 from resolvers.projects import PROJECT
 from resolvers.spaces import SPACE, spaces
+from resolvers.statistics import Dimension
 
 events = models.table_of(models.Event)
 
@@ -137,4 +138,15 @@ EVENT_EDIT = EditSpec(
     ),
     slug_from="title",
     rules=(location_pair, ends_after_start("starts_at", "ends_at", ("input", "endsAt")), has_venue),
+)
+
+
+# --- statistics: what events are grouped by ---------------------------------------------------
+
+EVENT_DIMENSIONS = (
+    Dimension("KIND", "kind", events.c.kind),
+    Dimension(
+        "MONTH", "month", func.to_char(func.timezone("Europe/Berlin", events.c.starts_at), "YYYY-MM", type_=String())
+    ),
+    Dimension("NETWORK", "network_id", events.c.network_id),
 )

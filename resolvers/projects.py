@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, cast, exists, func, or_, select
 
 from db import models
 from db.enums import ProjectStatus
@@ -16,6 +16,7 @@ from resolvers.companies import COMPANY, companies
 from resolvers.editing import Column, EditSpec, LinkTable, Problem, at_least, columns, ends_after_start
 from resolvers.networks import NETWORK, networks
 from resolvers.pagination import Direction, Ordering, OrderKey
+from resolvers.statistics import Dimension, Measure
 
 projects = models.table_of(models.Project)
 programs = models.table_of(models.FundingProgram)
@@ -75,15 +76,6 @@ def project_conditions(f: ProjectFilter | None) -> list[ColumnElement[bool]]:
     if f.company_id is not None:
         conditions.append(exists().where(partners.c.project_id == c.id, partners.c.company_id == f.company_id))
     return conditions
-
-
-def statistics_query(ctx: DataContext, conditions: list[ColumnElement[bool]]) -> Select[Any]:
-    """Count, total volume and total funding of the visible projects matching the filter."""
-    return select(
-        func.count(),
-        func.coalesce(func.sum(projects.c.total_volume), Decimal("0")),
-        func.coalesce(func.sum(projects.c.funding_amount), Decimal("0")),
-    ).where(PROJECT.visible(ctx), *conditions)
 
 
 async def load_funding_programs(ctx: DataContext, project_id: int) -> list[Any]:
@@ -154,3 +146,21 @@ PROJECT_EDIT = EditSpec(
 )
 
 PROJECT_PARTNER_LINKS = LinkTable(partners, PROJECT, "project_id", COMPANY, "company_id")
+
+
+# --- statistics: what projects are grouped by, and what is summed ------------------------------
+
+PROJECT_DIMENSIONS = (
+    Dimension("STATUS", "status", projects.c.status),
+    Dimension(
+        "FUNDING_PROGRAM",
+        "funding_program",
+        project_programs.c.program_code,
+        join=lambda source: source.outerjoin(project_programs, project_programs.c.project_id == projects.c.id),
+    ),
+    Dimension("START_YEAR", "start_year", cast(func.extract("year", projects.c.starts_on), Integer)),
+)
+PROJECT_MEASURES = (
+    Measure("total_volume", lambda: func.coalesce(func.sum(projects.c.total_volume), Decimal("0"))),
+    Measure("total_funding", lambda: func.coalesce(func.sum(projects.c.funding_amount), Decimal("0"))),
+)

@@ -23,6 +23,7 @@ from schema.core.fields import FromRow, column, embedded, lookup, many, one
 from schema.core.nodes import ENTITY_KEYS, Node, Referable
 from schema.core.permissions import PersonalData
 from schema.core.plans import Listing
+from schema.core.statistics import Grouping, statistics_field
 from schema.core.values import Address, ContactPerson
 from schema.domains.contacts import ContactMutations
 
@@ -125,10 +126,26 @@ COMPANIES = Listing(data.COMPANY, Company, CompanyFilter, CompanyOrder, data.Com
 """Companies as every list of them offers them (the root list, network members, project partners)."""
 
 
+ORTSTEIL_D, SECTION_D, EMPLOYEES_D, LEGAL_FORM_D = data.COMPANY_DIMENSIONS
+
+
 @strawberry.type
 class CompanyQuery:
     company = lookup(COMPANIES, description="A company by global ID or by slug.")
     companies = many(COMPANIES, description="Companies, filtered and ordered, as a Relay connection.")
+    company_statistics = statistics_field(
+        "Company",
+        "companies",
+        COMPANIES,
+        [
+            Grouping(ORTSTEIL_D, OrtsteilKey, "The Ortsteil", lambda key: None if key is None else OrtsteilKey[key]),
+            Grouping(SECTION_D, str, "The WZ 2008 section (A to U) of the company's class"),
+            Grouping(EMPLOYEES_D, EmployeeRange, "The head-count class"),
+            Grouping(LEGAL_FORM_D, LegalForm, "The legal form"),
+        ],
+        description="How many companies match the filter, in all and per group (for the annual report); "
+        "visible as in `companies`. One SQL statement.",
+    )
 
     @strawberry.field(description="The WZ 2008 classes that published companies are in.")
     async def industries(self, info: InfoT) -> list[IndustryClass]:

@@ -26,9 +26,11 @@ from schema.core.context import InfoT
 from schema.core.domain import Domain, Extension, NodeType
 from schema.core.editing import AddressInput, standard_mutations
 from schema.core.fields import FromRow, build, column, computed, embedded, live_many, lookup, many, one
+from schema.core.ids import encode_id
 from schema.core.nodes import ENTITY_KEYS, Node, Referable
 from schema.core.permissions import FOR_NEWSLETTER
 from schema.core.plans import Listing
+from schema.core.statistics import Grouping, statistics_field
 from schema.core.values import Address
 from schema.domains.companies import Company
 from schema.domains.networks import Network
@@ -226,11 +228,31 @@ class VenueSpace:
     space = one(SPACE, Space, "venue_space_id", description="The portal space the event is held in, if any.")
 
 
+KIND_D, MONTH_D, NETWORK_D = data.EVENT_DIMENSIONS
+
+
 @strawberry.type
 class EventQuery:
     event = lookup(EVENTS, description="An event by global ID or by slug.", directives=FOR_NEWSLETTER)
     events = many(
         EVENTS, description="Events, filtered and ordered (by start time by default).", directives=FOR_NEWSLETTER
+    )
+    event_statistics = statistics_field(
+        "Event",
+        "events",
+        EVENTS,
+        [
+            Grouping(KIND_D, EventKind, "The format"),
+            Grouping(MONTH_D, str, "The month it starts in, Europe/Berlin, as YYYY-MM"),
+            Grouping(
+                NETWORK_D,
+                strawberry.ID,
+                "The global ID of the network that holds it",
+                lambda pk: None if pk is None else strawberry.ID(encode_id("Network", pk)),
+            ),
+        ],
+        description="How many events match the filter, in all and per group; visible as in `events`.",
+        directives=FOR_NEWSLETTER,
     )
 
 

@@ -17,7 +17,7 @@ from resolvers.contacts import load_contacts
 from resolvers.editing import Result, set_link
 from resolvers.pagination import Direction
 from schema.core.connections import Edge
-from schema.core.context import InfoT, to_filter
+from schema.core.context import InfoT
 from schema.core.domain import Domain, Extension, NodeType
 from schema.core.editing import UserError, link_ids, standard_mutations
 from schema.core.fields import FromRow, column, embedded, lookup, many, one
@@ -25,6 +25,7 @@ from schema.core.ids import encode_id
 from schema.core.nodes import ENTITY_KEYS, Node, Referable
 from schema.core.permissions import STAFF_ONLY, PersonalData
 from schema.core.plans import Listing
+from schema.core.statistics import Grouping, Total, statistics_field
 from schema.core.values import ContactPerson, Money
 from schema.domains.companies import COMPANIES, Company
 from schema.domains.networks import NETWORKS, Network
@@ -95,14 +96,9 @@ class ProjectOrder:
     direction: Direction = Direction.ASC
 
 
-@strawberry.type(description="Totals over the projects matching a filter.")
-class ProjectStatistics:
-    count: int = strawberry.field(description="Number of matching projects.")
-    total_volume: Money = strawberry.field(description="Sum of their total volumes.")
-    total_funding: Money = strawberry.field(description="Sum of their funding amounts.")
-
-
 PROJECTS = Listing(data.PROJECT, Project, ProjectFilter, ProjectOrder, data.ProjectFilter, data.project_conditions)
+STATUS_D, PROGRAM_D, START_YEAR_D = data.PROJECT_DIMENSIONS
+VOLUME_M, FUNDING_M = data.PROJECT_MEASURES
 
 
 @strawberry.type
@@ -134,13 +130,22 @@ class ProjectQuery:
     project = lookup(PROJECTS, description="A project by global ID or by slug.")
     projects = many(PROJECTS, description="Projects, filtered and ordered (latest start first by default).")
 
-    @strawberry.field(description="Count, total volume and total funding of the matching projects.")
-    async def project_statistics(self, info: InfoT, filter: ProjectFilter | None = None) -> ProjectStatistics:
-        conditions = data.project_conditions(to_filter(filter, data.ProjectFilter))
-        ((count, volume, funding),) = await info.context.fetch_all(data.statistics_query(info.context, conditions))
-        return ProjectStatistics(
-            count=count, total_volume=Money.from_row(volume), total_funding=Money.from_row(funding)
-        )
+    project_statistics = statistics_field(
+        "Project",
+        "projects",
+        PROJECTS,
+        [
+            Grouping(STATUS_D, ProjectStatus, "The project's state"),
+            Grouping(PROGRAM_D, str, "The code of a funding programme (a project in two counts in both)"),
+            Grouping(START_YEAR_D, int, "The year it starts"),
+        ],
+        [
+            Total(VOLUME_M, Money, "Sum of the total volumes.", Money.from_row),
+            Total(FUNDING_M, Money, "Sum of the funding amounts.", Money.from_row),
+        ],
+        description="Count, total volume and total funding of the matching projects, in all and per group of "
+        "`groupBy`. One SQL statement.",
+    )
 
     @strawberry.field(description="All funding programmes.")
     async def funding_programs(self, info: InfoT) -> list[FundingProgram]:

@@ -78,6 +78,9 @@ async def test_connections_follow_the_relay_spec(api: Api) -> None:
                 users += 1
                 arguments = {a["name"]: shape(a["type"]) for a in field["args"]}
                 where = f"{type_['name']}.{field['name']}"
+                if type_["name"] == "Subscription":  # a live list is a window that is pushed, not paged
+                    assert arguments.get("first") == "Int" and "after" not in arguments, where
+                    continue
                 assert arguments.get("first") == "Int" and arguments.get("last") == "Int", where
                 assert arguments.get("after") == "String" and arguments.get("before") == "String", where
                 assert shape(field["type"]).endswith("!"), where
