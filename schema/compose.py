@@ -19,7 +19,7 @@ from strawberry.tools import merge_types
 
 from db.enums import Ortsteil as OrtsteilKey
 from db.enums import Role
-from resolvers.base import load_by_id
+from resolvers.base import Loaders, load_by_id
 from resolvers.changes import FeedPosition, change_statement, feed_statement, head_statement, public_action
 from resolvers.contacts import CONTACT
 from resolvers.errors import UserInputError, quoted
@@ -268,6 +268,7 @@ def _root_fields(node_types: dict[str, NodeType], search_types: tuple[type, ...]
             staff = ctx.sees_unpublished
 
             def edge(row: Any) -> ChangeEdge:
+                ctx.loaders = Loaders()  # each push reads the object as it is now, not as first loaded
                 change = change_of(row, staff)
                 return ChangeEdge(cursor=change.position.encode(), node=change)
 

@@ -144,7 +144,6 @@ class Dispatcher:
         self.engine, self.watcher, self.node_types = engine, watcher, node_types
         self.schedule, self.timeout, self.disable_after = tuple(schedule), timeout, disable_after
         self.allow_private = allow_private
-        self.reader = DataContext(engine=engine, viewer=ANONYMOUS)
         self.client = httpx.AsyncClient(
             follow_redirects=False, timeout=httpx.Timeout(timeout), trust_env=False, transport=transport
         )
@@ -210,7 +209,8 @@ class Dispatcher:
 
     async def describe(self, type_name: str, pk: int) -> dict[str, Any] | None:
         node = self.node_types.get(type_name)
-        found = None if node is None else await node.load(self.reader, pk)
+        reader = DataContext(engine=self.engine, viewer=ANONYMOUS)  # fresh loaders: the object as it is now
+        found = None if node is None else await node.load(reader, pk)
         return None if found is None else public_fields(found)
 
     async def deliver(self, claimed: webhooks.Claimed) -> None:

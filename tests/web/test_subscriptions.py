@@ -110,6 +110,24 @@ async def test_changes_replay_then_live_without_gap_or_repeat_across_a_reconnect
         await stream.aclose()
 
 
+async def test_each_pushed_change_reads_the_object_as_it_is_now(
+    served: ServedProcess, role_headers: dict[str, dict[str, str]]
+) -> None:
+    staff = role_headers["staff"]
+    company = await create(served, staff, f"Vorher {uuid.uuid4().hex[:6]} GmbH")
+    document = gql("subscription { changes(types: [COMPANY]) { node { action node { ... on Company { phone } } } } }")
+    transport = WebsocketsTransport(url=ws_url(served), init_payload={"Authorization": staff["authorization"]})
+    async with Client(transport=transport) as session:
+        stream = session.subscribe(GraphQLRequest(document))
+        pushed = asyncio.ensure_future(take(stream, 2))
+        await asyncio.sleep(0.5)  # subscribed: from now on
+        for phone in ("030 6001", "030 6002"):
+            await asyncio.to_thread(update, served, staff, company, phone=phone)
+        phones = [change["node"]["node"]["phone"] for change in await pushed]
+        await stream.aclose()
+    assert phones == ["030 6001", "030 6002"]  # not the first read again
+
+
 async def test_a_write_through_another_instance_is_pushed(
     served: ServedProcess, edit_database_url: str, role_headers: dict[str, dict[str, str]]
 ) -> None:

@@ -381,3 +381,20 @@ async def test_settled_deliveries_are_purged_after_their_retention(
     finally:
         await engine.dispose()
     assert delivered["messageId"] not in left and "msg_pending_old" in left  # pending ones are kept
+
+
+async def test_each_delivery_holds_the_object_as_it_is_then(
+    hooks_api: Api, admin: dict[str, str], receiver: Receiver
+) -> None:
+    receiver.reset()
+    hook, secret = await create_hook(hooks_api, admin, receiver.url(), actions=["UPDATE"])
+    created = await company(hooks_api, admin, "Erst GmbH")
+    version = "query($id: ID!) { node(id: $id) { ... on Company { version } } }"
+    rename = """mutation($i: CompanyUpdateInput!) { companyUpdate(input: $i) { userErrors { code } } }"""
+    for sent, name in enumerate(("Zweit GmbH", "Dritt GmbH"), start=1):
+        current = (await hooks_api.query(version, {"id": created}, as_(admin)))["node"]["version"]
+        await hooks_api.query(rename, {"i": {"id": created, "version": current, "name": name}}, as_(admin))
+        assert await until(lambda sent=sent: _count(receiver, sent))
+    names = [event["data"]["node"]["name"] for event in receiver.verified(secret)]
+    assert names == ["Zweit GmbH", "Dritt GmbH"]  # not the first one read, twice
+    assert hook
