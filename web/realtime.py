@@ -12,6 +12,11 @@ deployment allows it; a wrong key closes the connection with 4403. Browser conne
 Subscriptions read like queries (roles, the personal-data rule) and wake on the change
 notifications (`GenerationWatcher.changed`), with a poll every `POLL_SECONDS` as the safety net
 for a notification missed while the listener was down.
+
+Per process (`Running`): at most `UPL_MAX_SUBSCRIPTIONS_PER_KEY` per key, account or anonymous
+address; connections that run nothing for `UPL_SUBSCRIPTION_IDLE_SECONDS` are closed; on SIGTERM
+every subscription completes and WebSockets close with 1001 before the server stops. Subscribers
+of the same subscription share one evaluation and one encoding (web/sharing.py).
 """
 
 from __future__ import annotations
@@ -295,9 +300,9 @@ class Subscriptions(GraphQL[Context, None]):
                 viewer = await auth.authenticate(request)
             except Refusal as refusal:
                 raise HTTPException(refusal.status or 400, refusal.message) from None
-            refused = cors.origin_refusal(request, viewer)  # another site's page: as for queries
-            if refused is not None:
-                raise HTTPException(403, refused)
+            forbidden = cors.origin_refusal(request, viewer)  # another site's page: as for queries
+            if forbidden is not None:
+                raise HTTPException(403, forbidden)
             if (origin := cors.cross_origin(request)) is not None:
                 cast(MutableHeaders, response.headers).update(cors.cors_headers(origin))
         return Context(
