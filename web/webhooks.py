@@ -172,6 +172,7 @@ class Dispatcher:
 
     async def run(self) -> None:
         while True:
+            self.woken.clear()  # before the work: a wake-up asked for while it runs is not lost
             try:
                 await self.pump()
                 pause = await self.pause()
@@ -199,7 +200,6 @@ class Dispatcher:
 
     async def sleep(self, seconds: float) -> None:
         """Until a change is announced, `wake()` is called, or `seconds` pass."""
-        self.woken.clear()
         waits = [asyncio.ensure_future(self.watcher.changed.wait()), asyncio.ensure_future(self.woken.wait())]
         try:
             await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
@@ -245,9 +245,7 @@ class Dispatcher:
                 )
                 response = await self.client.send(request, stream=True)  # the body is not read
                 await response.aclose()
-        except TimeoutError:
-            return webhooks.Outcome(delivered=False, error=f"no answer within {self.timeout:g} s")
-        except httpx.TimeoutException:
+        except (TimeoutError, httpx.TimeoutException):
             return webhooks.Outcome(delivered=False, error=f"no answer within {self.timeout:g} s")
         except httpx.HTTPError as exc:
             return webhooks.Outcome(delivered=False, error=f"could not send: {type(exc).__name__}")
