@@ -73,4 +73,4 @@ def grouped_statement(
     )
     both = union_all(total, groups).subquery("statistics")
     order = [both.c.is_total.desc(), *(both.c[d.key].asc().nulls_last() for d in dimensions)]
-    return select(both).order_by(*order).limit(MAX_GROUPS + 1)
+    return select(both).order_by(*order).limit(1 + MAX_GROUPS + 1)  # the total, the groups, one more: too many

@@ -113,3 +113,13 @@ async def test_groups_are_bounded(api: Api, first: int) -> None:
     errors = await api.errors(f"{{ companyStatistics(groupBy: [ORTSTEIL]) {{ groups(first: {first}) {{ count }} }} }}")
     assert "`first` must be between 0 and 1000" in errors[0]["message"]
     assert (await api.query("{ companyStatistics { groups { count } } }"))["companyStatistics"]["groups"] == []
+
+
+async def test_more_groups_than_the_bound_is_an_error_not_a_cut(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from resolvers import statistics as data
+    from schema.core import statistics
+
+    monkeypatch.setattr(data, "MAX_GROUPS", 9)
+    monkeypatch.setattr(statistics, "MAX_GROUPS", 9)
+    errors = await api.errors("{ companyStatistics(groupBy: [ORTSTEIL]) { groups(first: 9) { count } } }")
+    assert "More than 9 groups" in errors[0]["message"]  # the demo has companies in all ten Ortsteile
