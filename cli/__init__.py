@@ -380,6 +380,10 @@ def run(argv: list[str] | None = None) -> None:
     register.add_argument("--name", help="a name for the document (default: the file name)")
     operations.set_defaults(func=cmd_operations)
 
+    from cli import transfer
+
+    transfer.add_parsers(commands)
+
     check = commands.add_parser("schema-check", help="list breaking changes against the released SDL")
     check.add_argument("--released", default=str(Path(__file__).resolve().parents[1] / "schema" / "released.graphql"))
     check.set_defaults(func=cmd_schema_check)

@@ -97,6 +97,13 @@ class Timestamped:
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class ExternallyKeyed:
+    """The key of the row in the office's own records (spreadsheets, the old CMS): what an
+    import matches rows by before the slug (transfer/importer.py)."""
+
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+
+
 class AddressColumns:
     """The address value (street, postal code, city, Ortsteil, optional coordinates)."""
 
@@ -145,6 +152,25 @@ class OrtsteilRow(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+class IndustrySection(Base):
+    """A section of WZ 2008 (A to U), loaded by migration 0011."""
+
+    __tablename__ = "industry_sections"
+    __table_args__ = (CheckConstraint("letter ~ '^[A-U]$'", name="letter_format"),)
+    letter: Mapped[str] = mapped_column(String(1), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+
+
+class IndustryDivision(Base):
+    """A division of WZ 2008 (the 88 two-digit codes), loaded by migration 0011."""
+
+    __tablename__ = "industry_divisions"
+    __table_args__ = (CheckConstraint("code ~ '^[0-9]{2}$'", name="code_format"),)
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    section: Mapped[str] = mapped_column(String(1), ForeignKey("industry_sections.letter"))
+
+
 class IndustryClass(Base):
     """A class of the German classification of economic activities (WZ 2008), e.g. 62.01."""
 
@@ -155,7 +181,7 @@ class IndustryClass(Base):
     )
     code: Mapped[str] = mapped_column(String(5), primary_key=True)
     title: Mapped[str] = mapped_column(Text)
-    section: Mapped[str] = mapped_column(String(1))
+    section: Mapped[str] = mapped_column(String(1), ForeignKey("industry_sections.letter"))
 
 
 class FundingProgram(Base):
@@ -168,7 +194,7 @@ class FundingProgram(Base):
 # --- companies ------------------------------------------------------------------------------
 
 
-class Company(Timestamped, AddressColumns, Base):
+class Company(Timestamped, ExternallyKeyed, AddressColumns, Base):
     __tablename__ = "companies"
     __table_args__ = (
         *address_checks(),
@@ -202,7 +228,7 @@ class Company(Timestamped, AddressColumns, Base):
 # --- projects (before networks: a network may come out of a project) -------------------------
 
 
-class Project(Timestamped, Base):
+class Project(Timestamped, ExternallyKeyed, Base):
     __tablename__ = "projects"
     __table_args__ = (
         CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_start"),
@@ -246,7 +272,7 @@ class ProjectPartner(Base):
 # --- networks -------------------------------------------------------------------------------
 
 
-class Network(Timestamped, Base):
+class Network(Timestamped, ExternallyKeyed, Base):
     __tablename__ = "networks"
     __table_args__ = (
         CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug_format"),
@@ -293,7 +319,7 @@ class ProjectNetwork(Base):
 # --- spaces ---------------------------------------------------------------------------------
 
 
-class Space(Timestamped, AddressColumns, Base):
+class Space(Timestamped, ExternallyKeyed, AddressColumns, Base):
     __tablename__ = "spaces"
     __table_args__ = (
         *address_checks(),
@@ -332,7 +358,7 @@ class Space(Timestamped, AddressColumns, Base):
 # --- events ---------------------------------------------------------------------------------
 
 
-class Event(Timestamped, AddressColumns, Base):
+class Event(Timestamped, ExternallyKeyed, AddressColumns, Base):
     """An event; its venue is a name plus an address, a space of the portal, or an online URL."""
 
     __tablename__ = "events"

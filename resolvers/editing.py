@@ -185,7 +185,7 @@ class Changes:
 # --- validation -----------------------------------------------------------------------------
 
 
-async def _validate(
+async def validate(
     connection: AsyncConnection, spec: EditSpec, changes: Changes, merged: dict[str, Any], creating: bool
 ) -> list[Problem]:
     problems: list[Problem] = []
@@ -267,7 +267,7 @@ async def _slug(
 # --- audit ----------------------------------------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, dt.datetime | dt.date):
@@ -323,29 +323,35 @@ async def _transaction(ctx: DataContext, work: Callable[[AsyncConnection], Any])
     return Result(row=row)
 
 
-async def create(ctx: DataContext, spec: EditSpec, changes: Changes, slug: str | None = None) -> Result:
-    table = spec.entity.table
+async def insert_row(
+    connection: AsyncConnection, ctx: DataContext, spec: EditSpec, changes: Changes, slug: str | None = None
+) -> Any:
+    """Check and insert a new row with its audit entry, in the caller's transaction (raises
+    `Invalid`)."""
+    merged = dict(changes.values)
+    problems = await validate(connection, spec, changes, merged, creating=True)
+    if problems:
+        raise Invalid(problems)
+    values = dict(changes.values)
+    if spec.slug_from is not None:
+        chosen = await _slug(connection, spec, slug, str(merged[spec.slug_from]), None)
+        if isinstance(chosen, Problem):
+            raise Invalid([chosen])
+        values["slug"] = chosen
+    row = (await connection.execute(insert(spec.entity.table).values(**values).returning(*spec.entity.columns))).one()
+    created = {k: [None, plain(v)] for k, v in values.items() if v is not None}
+    await record(connection, ctx, "create", spec.type_name, row.id, created)
+    return row
 
+
+async def create(ctx: DataContext, spec: EditSpec, changes: Changes, slug: str | None = None) -> Result:
     async def work(connection: AsyncConnection) -> Any:
-        merged = dict(changes.values)
-        problems = await _validate(connection, spec, changes, merged, creating=True)
-        if problems:
-            raise Invalid(problems)
-        values = dict(changes.values)
-        if spec.slug_from is not None:
-            chosen = await _slug(connection, spec, slug, str(merged[spec.slug_from]), None)
-            if isinstance(chosen, Problem):
-                raise Invalid([chosen])
-            values["slug"] = chosen
-        row = (await connection.execute(insert(table).values(**values).returning(*spec.entity.columns))).one()
-        created = {k: [None, _plain(v)] for k, v in values.items() if v is not None}
-        await record(connection, ctx, "create", spec.type_name, row.id, created)
-        return row
+        return await insert_row(connection, ctx, spec, changes, slug)
 
     return await _transaction(ctx, work)
 
 
-async def _locked(connection: AsyncConnection, spec: EditSpec, pk: int, *, deleted: bool = False) -> Any:
+async def locked(connection: AsyncConnection, spec: EditSpec, pk: int, *, deleted: bool = False) -> Any:
     table = spec.entity.table
     condition = table.c.deleted_at.is_not(None) if deleted else table.c.deleted_at.is_(None)
     row = (await connection.execute(select(table).where(table.c.id == pk, condition).with_for_update())).first()
@@ -379,7 +385,7 @@ async def _write(
 ) -> Any:
     """Apply `values` to a locked row (new version, audit entry); unchanged values are skipped."""
     table = spec.entity.table
-    diff = {k: [_plain(getattr(row, k)), _plain(v)] for k, v in values.items() if getattr(row, k) != v}
+    diff = {k: [plain(getattr(row, k)), plain(v)] for k, v in values.items() if getattr(row, k) != v}
     if not diff:
         return (await connection.execute(select(*spec.entity.columns).where(table.c.id == row.id))).one()
     changed = {k: values[k] for k in diff}
@@ -394,6 +400,29 @@ async def _write(
     return new_row
 
 
+async def change_locked(
+    connection: AsyncConnection,
+    ctx: DataContext,
+    spec: EditSpec,
+    row: Any,
+    changes: Changes,
+    slug: str | None = None,
+    regenerate_slug: bool = False,
+) -> Any:
+    """Check and apply changes to a row locked by the caller's transaction (raises `Invalid`)."""
+    merged = {**row._mapping, **changes.values}
+    problems = await validate(connection, spec, changes, merged, creating=False)
+    if problems:
+        raise Invalid(problems)
+    values = dict(changes.values)
+    if spec.slug_from is not None and (slug is not None or regenerate_slug):
+        chosen = await _slug(connection, spec, slug, str(merged[spec.slug_from]), row.id)
+        if isinstance(chosen, Problem):
+            raise Invalid([chosen])
+        values["slug"] = chosen
+    return await _write(connection, ctx, spec, row, values, "update")
+
+
 async def update_row(
     ctx: DataContext,
     spec: EditSpec,
@@ -404,26 +433,16 @@ async def update_row(
     regenerate_slug: bool = False,
 ) -> Result:
     async def work(connection: AsyncConnection) -> Any:
-        row = await _locked(connection, spec, pk)
+        row = await locked(connection, spec, pk)
         _check_version(spec, row, version)
-        merged = {**row._mapping, **changes.values}
-        problems = await _validate(connection, spec, changes, merged, creating=False)
-        if problems:
-            raise Invalid(problems)
-        values = dict(changes.values)
-        if spec.slug_from is not None and (slug is not None or regenerate_slug):
-            chosen = await _slug(connection, spec, slug, str(merged[spec.slug_from]), pk)
-            if isinstance(chosen, Problem):
-                raise Invalid([chosen])
-            values["slug"] = chosen
-        return await _write(connection, ctx, spec, row, values, "update")
+        return await change_locked(connection, ctx, spec, row, changes, slug, regenerate_slug)
 
     return await _transaction(ctx, work)
 
 
 async def delete_row(ctx: DataContext, spec: EditSpec, pk: int, version: int | None) -> Result:
     async def work(connection: AsyncConnection) -> Any:
-        row = await _locked(connection, spec, pk)
+        row = await locked(connection, spec, pk)
         _check_version(spec, row, version)
         return await _write(connection, ctx, spec, row, {"deleted_at": dt.datetime.now(dt.UTC)}, "delete")
 
@@ -432,7 +451,7 @@ async def delete_row(ctx: DataContext, spec: EditSpec, pk: int, version: int | N
 
 async def restore_row(ctx: DataContext, spec: EditSpec, pk: int, version: int | None) -> Result:
     async def work(connection: AsyncConnection) -> Any:
-        row = await _locked(connection, spec, pk, deleted=True)
+        row = await locked(connection, spec, pk, deleted=True)
         _check_version(spec, row, version)
         return await _write(connection, ctx, spec, row, {"deleted_at": None}, "restore")
 
@@ -441,7 +460,7 @@ async def restore_row(ctx: DataContext, spec: EditSpec, pk: int, version: int | 
 
 async def set_published(ctx: DataContext, spec: EditSpec, pk: int, version: int | None, published: bool) -> Result:
     async def work(connection: AsyncConnection) -> Any:
-        row = await _locked(connection, spec, pk)
+        row = await locked(connection, spec, pk)
         _check_version(spec, row, version)
         return await _write(
             connection, ctx, spec, row, {"published": published}, "publish" if published else "unpublish"
@@ -530,7 +549,7 @@ async def set_link(
             await connection.execute(table.delete().where(*where))
         await touch(connection, link.owner, owner_pk)
         action = f"{link.other.name.lower()}_{'add' if adding else 'remove'}"
-        details = {link.other_column: other_pk, **{k: _plain(v) for k, v in (extra or {}).items()}}
+        details = {link.other_column: other_pk, **{k: plain(v) for k, v in (extra or {}).items()}}
         await record(connection, ctx, action, link.owner.name, owner_pk, details)
         owner_row = (await connection.execute(select(*link.owner.columns).where(owner_table.c.id == owner_pk))).one()
         other_row = (await connection.execute(select(*link.other.columns).where(other_table.c.id == other_pk))).one()

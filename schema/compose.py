@@ -40,6 +40,7 @@ from schema.core.plans import PLAN, NodeById
 from schema.core.subgraph import FEDERATION_VERSION, SubgraphSchema, standard_directive_locations
 from schema.core.values import ContactPerson, Ortsteil
 from schema.domains import accounts, companies, events, networks, projects, spaces
+from schema.imports import ImportMutations
 from schema.webhooks import webhook_fields
 
 
@@ -328,7 +329,11 @@ def compose(domains: Sequence[Domain] = ALL_DOMAINS) -> SubgraphSchema:
     search_types = tuple(node.graphql_type for node in node_types.values())
     root, subscription, webhook_query, webhook_mutations = _root_fields(node_types, search_types)
     query = merge_types("Query", (root, *(domain.query for domain in domains), webhook_query))
-    mutations = (*(domain.mutation for domain in domains if domain.mutation is not None), webhook_mutations)
+    mutations = (
+        *(domain.mutation for domain in domains if domain.mutation is not None),
+        webhook_mutations,
+        ImportMutations,
+    )
     mutation = merge_types("Mutation", mutations) if mutations else None
     subscription = merge_types(
         "Subscription", (subscription, *(domain.subscription for domain in domains if domain.subscription is not None))

@@ -100,7 +100,7 @@ async def identify(call: Call) -> None:
 
 
 async def read_params(call: Call) -> None:
-    call.params = await request_params(call.request)
+    call.params = await request_params(call.request, uploads=call.viewer.is_staff)
 
 
 async def cross_origin(call: Call) -> None:

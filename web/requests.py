@@ -3,18 +3,36 @@ GraphQL-over-HTTP specification has them (one operation per request)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 import orjson
+from starlette.formparsers import MultiPartException
 from starlette.requests import ClientDisconnect, HTTPConnection, Request
 
 from resolvers.errors import quoted
 from web.errors import JSON, Refusal
 
 MAX_BODY_BYTES = 1_048_576
+MAX_UPLOAD_BYTES = 20 * 1_048_576
+"""A multipart request (a file for `importRun`, staff only) may be this large."""
+MULTIPART = "multipart/form-data"
+
+
+@dataclass(frozen=True, repr=False)
+class UploadedFile:
+    """A file sent with the GraphQL multipart request specification: the value of an `Upload`
+    variable. Its repr (what the variables' cache and idempotency keys see) is its digest."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+    def __repr__(self) -> str:
+        return f"<upload {self.filename} {len(self.data)} bytes sha256:{hashlib.sha256(self.data).hexdigest()}>"
 
 
 @dataclass
@@ -33,13 +51,13 @@ class Params:
         if not self.variables:
             return b"null" if self.variables is None else b"{}"
         try:
-            fast = orjson.dumps(self.variables, option=orjson.OPT_SORT_KEYS)
+            fast = orjson.dumps(self.variables, option=orjson.OPT_SORT_KEYS, default=repr)
         except TypeError:  # integers beyond 64 bits, lone surrogates
             fast = b"null"
         if b"null" not in fast:
             return fast
         # orjson writes NaN and Infinity as null: the standard json module keeps them apart
-        return json.dumps(self.variables, sort_keys=True).encode()
+        return json.dumps(self.variables, sort_keys=True, default=repr).encode()
 
 
 def header(request: HTTPConnection, name: str) -> str | None:
@@ -85,8 +103,12 @@ async def read_body(request: Request) -> bytes:
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-async def request_body(request: Request) -> dict[str, Any]:
+async def request_body(request: Request, uploads: bool = False) -> dict[str, Any]:
     content_type = (header(request, "content-type") or "").split(";")[0].strip().lower()
+    if content_type == MULTIPART:
+        if not uploads:
+            raise Refusal(403, "FORBIDDEN", "Only staff may send files (multipart requests, for `importRun`).")
+        return await multipart_params(request)
     if content_type != JSON:
         raise Refusal(415, "BAD_REQUEST", f"Unsupported content type {quoted(content_type or 'none')}: send {JSON}.")
     declared = header(request, "content-length")
@@ -113,9 +135,10 @@ async def request_body(request: Request) -> dict[str, Any]:
     return params
 
 
-async def request_params(request: Request) -> Params:
-    """The GraphQL request parameters from a GET query string or a POST JSON body."""
-    raw = dict(request.query_params) if request.method == "GET" else await request_body(request)
+async def request_params(request: Request, uploads: bool = False) -> Params:
+    """The GraphQL request parameters from a GET query string or a POST JSON body (or, with
+    `uploads`, a multipart body with files)."""
+    raw = dict(request.query_params) if request.method == "GET" else await request_body(request, uploads)
     query = raw.get("query")
     extensions = _json_param(raw.get("extensions"), "extensions")
     persisted_only = query is None and "persistedQuery" in (extensions or {})
@@ -125,3 +148,57 @@ async def request_params(request: Request) -> Params:
     if operation_name is not None and not isinstance(operation_name, str):
         raise Refusal(400, "BAD_REQUEST", "`operationName` must be a string.")
     return Params(query, _json_param(raw.get("variables"), "variables"), operation_name or None, extensions)
+
+
+def _place(params: dict[str, Any], path: str, file: UploadedFile) -> None:
+    """Put a file where the multipart `map` says, e.g. `variables.input.file` (a null there)."""
+    parts = path.split(".")
+    if len(parts) < 2 or parts[0] != "variables":
+        raise Refusal(400, "BAD_REQUEST", f"The multipart map names {quoted(path)}: files go into `variables`.")
+    target: Any = params
+    for index, part in enumerate(parts):
+        key: Any = int(part) if isinstance(target, list) and part.isdigit() else part
+        try:
+            value = target[key]
+        except (KeyError, IndexError, TypeError):
+            message = f"The multipart map names {quoted(path)}, which the operation lacks."
+            raise Refusal(400, "BAD_REQUEST", message) from None
+        if index < len(parts) - 1:
+            target = value
+        elif value is not None:
+            raise Refusal(400, "BAD_REQUEST", f"{quoted(path)} must be null in `operations` (the file goes there).")
+        else:
+            target[key] = file
+
+
+async def multipart_params(request: Request) -> dict[str, Any]:
+    """The GraphQL multipart request specification (jaydenseric/graphql-multipart-request-spec):
+    `operations` (the JSON request with nulls for the files), `map` (which file goes where),
+    then the files. Bodies need a Content-Length, at most `MAX_UPLOAD_BYTES`."""
+    declared = header(request, "content-length")
+    if declared is None or not declared.isdigit():
+        raise Refusal(411, "BAD_REQUEST", "A multipart request needs a Content-Length.")
+    if int(declared) > MAX_UPLOAD_BYTES:
+        raise Refusal(413, "BAD_REQUEST", f"The request body has {declared} bytes; the limit is {MAX_UPLOAD_BYTES}.")
+    try:
+        async with request.form(max_files=4, max_fields=8, max_part_size=MAX_BODY_BYTES) as form:
+            operations, mapping = form.get("operations"), form.get("map")
+            if not isinstance(operations, str) or not isinstance(mapping, str):
+                raise Refusal(400, "BAD_REQUEST", "A multipart request needs the fields `operations` and `map` first.")
+            params, places = orjson.loads(operations), orjson.loads(mapping)
+            if not isinstance(params, dict) or not isinstance(places, dict):
+                raise Refusal(400, "BAD_REQUEST", "`operations` must be one JSON request and `map` a JSON object.")
+            for name, paths in places.items():
+                upload = form.get(name)
+                if isinstance(upload, str) or upload is None or not isinstance(paths, list):
+                    raise Refusal(
+                        400, "BAD_REQUEST", f"The multipart map names file {quoted(name)}, which was not sent."
+                    )
+                file = UploadedFile(upload.filename or name, upload.content_type or "", await upload.read())
+                for path in paths:
+                    _place(params, str(path), file)
+    except orjson.JSONDecodeError:
+        raise Refusal(400, "BAD_REQUEST", "`operations` and `map` must be JSON.") from None
+    except MultiPartException as exc:
+        raise Refusal(400, "BAD_REQUEST", f"The multipart body cannot be read: {exc.message}") from None
+    return params

@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select, text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from db import models
-from db.seed.reference import FUNDING_PROGRAMS, INDUSTRY_CLASSES
 from db.statistics import analyze
 
 # Insert order respects foreign keys.
@@ -37,19 +35,6 @@ async def is_empty(connection: AsyncConnection) -> bool:
     return not count
 
 
-async def load_reference_data(connection: AsyncConnection) -> None:
-    industries = models.table_of(models.IndustryClass)
-    programs = models.table_of(models.FundingProgram)
-    await connection.execute(
-        insert(industries).on_conflict_do_nothing(),
-        [{"code": c, "title": t, "section": s} for c, t, s in INDUSTRY_CLASSES],
-    )
-    await connection.execute(
-        insert(programs).on_conflict_do_nothing(),
-        [{"code": c, "name": n, "description": d} for c, n, d in FUNDING_PROGRAMS],
-    )
-
-
 async def load(engine: AsyncEngine, rows: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
     """Insert a data set into an empty database in one transaction (refusing a non-empty one),
     then `ANALYZE` every table it wrote (db/statistics.py)."""
@@ -60,8 +45,6 @@ async def load(engine: AsyncEngine, rows: dict[str, list[dict[str, Any]]]) -> di
 
 WRITTEN_TABLES = (
     *(models.table_of(model).name for model in TABLES),
-    models.table_of(models.IndustryClass).name,
-    models.table_of(models.FundingProgram).name,
     models.table_of(models.Change).name,  # the change feed's trigger writes a row per row
     models.table_of(models.DataGeneration).name,
 )
@@ -71,7 +54,6 @@ async def _insert(engine: AsyncEngine, rows: dict[str, list[dict[str, Any]]]) ->
     async with engine.begin() as connection:
         if not await is_empty(connection):
             raise DatabaseNotEmpty("the database already holds portal data; demo data is only loaded into an empty one")
-        await load_reference_data(connection)
         counts: dict[str, int] = {}
         for model in TABLES:
             table = models.table_of(model)

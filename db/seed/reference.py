@@ -1,4 +1,7 @@
-"""Reference data loaded with the demo and synthetic data: WZ 2008 classes and funding programmes."""
+"""What the demo and synthetic data are made of: the WZ 2008 classes companies are drawn from,
+the funding programmes and Lichtenberg's streets. Migration 0011 loads the classes and the
+programmes into every database (a copy frozen at that revision); these lists only drive the
+generators."""
 
 # (code, title, section): WZ 2008 classes used by the demo data.
 INDUSTRY_CLASSES: list[tuple[str, str, str]] = [

@@ -43,6 +43,9 @@ class Company(FromRow, Referable, Node):
     pk: strawberry.Private[int]
     row: strawberry.Private[Any]
     slug: str = column("Readable unique key, used in the portal's URLs.")
+    external_id: str | None = column(
+        "The key in the office's own records (spreadsheets, the old CMS); imports match rows by it."
+    )
     name: str = column("The company's name as it appears in the portal.")
     legal_form: LegalForm = column("Its legal form.")
     description: str | None = column("What the company does, in its own words.")

@@ -85,6 +85,9 @@ class Event(FromRow, Referable, Node):
     pk: strawberry.Private[int]
     row: strawberry.Private[Any]
     slug: str = column("Readable unique key, used in the portal's URLs.")
+    external_id: str | None = column(
+        "The key in the office's own records (spreadsheets, the old CMS); imports match rows by it."
+    )
     title: str = column("The event's title.")
     description: str | None = column("What the event is about.")
     kind: EventKind = column("The event's format.")

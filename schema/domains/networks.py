@@ -50,6 +50,9 @@ class Network(FromRow, Referable, Node):
     pk: strawberry.Private[int]
     row: strawberry.Private[Any]
     slug: str = column("Readable unique key, used in the portal's URLs.")
+    external_id: str | None = column(
+        "The key in the office's own records (spreadsheets, the old CMS); imports match rows by it."
+    )
     name: str = column("The network's name.")
     kind: NetworkKind = column("What kind of business association it is.")
     description: str | None = column("What the network is and does.")

@@ -43,6 +43,9 @@ class Project(FromRow, Referable, Node):
     pk: strawberry.Private[int]
     row: strawberry.Private[Any]
     slug: str = column("Readable unique key, used in the portal's URLs.")
+    external_id: str | None = column(
+        "The key in the office's own records (spreadsheets, the old CMS); imports match rows by it."
+    )
     title: str = column("The project's title.")
     summary: str | None = column("What the project does, in a few sentences.")
     status: ProjectStatus = column("Planned, running or completed.")

@@ -34,6 +34,9 @@ class Space(FromRow, Referable, Node):
     pk: strawberry.Private[int]
     row: strawberry.Private[Any]
     slug: str = column("Readable unique key, used in the portal's URLs.")
+    external_id: str | None = column(
+        "The key in the office's own records (spreadsheets, the old CMS); imports match rows by it."
+    )
     title: str = column("A short title of the listing.")
     listing_type: ListingType = column("Whether the space is offered or sought.")
     space_type: SpaceType = column("What the space is for.")

@@ -15,7 +15,7 @@ await generate(
     generates: {
       [join(dir, "types.ts")]: {
         plugins: ["typescript-operations"],
-        config: { strictScalars: true, scalars: { DateTime: "string", Date: "string", Decimal: "string", JSON: "unknown", _Any: "unknown", _FieldSet: "string", link__Import: "string" } },
+        config: { strictScalars: true, scalars: { DateTime: "string", Date: "string", Decimal: "string", JSON: "unknown", Upload: "Blob", _Any: "unknown", _FieldSet: "string", link__Import: "string" } },
       },
     },
     silent: true,
