@@ -9,7 +9,7 @@ STATIC_STAMP := static/node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 PG_STANDBY_TOOLS := /usr/lib/postgresql/15/bin/pg_basebackup
 
-.PHONY: run test lint typecheck pytest schema schema-check schema-release lock bench bench-inprocess fuzz soak soak-cluster bench-realtime clean
+.PHONY: run test lint typecheck pytest schema schema-check schema-release lock bench bench-inprocess fuzz soak soak-cluster bench-realtime bench-transfer clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -98,6 +98,10 @@ bench: $(STAMP)
 # Change-feed subscribers over WebSocket on one worker (1,000 and 5,000): delivery latency, CPU, memory.
 bench-realtime: $(STAMP)
 	$(BIN)/python -m bench.realtime
+
+# 100,000 companies exported (CSV, XLSX, JSON lines) and imported into an empty database, twice.
+bench-transfer: $(STAMP)
+	$(BIN)/python -m bench.transfer
 
 # The small in-process benchmark of the resolver path on the demo data.
 bench-inprocess: $(STAMP)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -104,7 +107,9 @@ def cmd_import(args: argparse.Namespace) -> None:
         finally:
             await engine.dispose()
 
-    sys.exit(asyncio.run(run()))
+    with _database_errors("import"):
+        code = asyncio.run(run())
+    sys.exit(code)
 
 
 def cmd_export(args: argparse.Namespace) -> None:
@@ -124,20 +129,20 @@ def cmd_export(args: argparse.Namespace) -> None:
         try:
             conditions = filters.conditions_for(sheet.name, params)
             ctx = DataContext(engine=engine, viewer=_operator(args.staff))
-            out = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115, ASYNC230
-            try:
-                async for chunk in export_file(engine, ctx, sheet, args.format, conditions, german=args.german):
+            chunks = export_file(engine, ctx, sheet, args.format, conditions, german=args.german)
+            first = await anext(chunks)  # the query has run: the file is created only now
+            with _output(args.output) as out:
+                out.write(first)
+                async for chunk in chunks:
                     out.write(chunk)
-            finally:
-                if args.output:
-                    out.close()
         finally:
             await engine.dispose()
 
-    try:
-        asyncio.run(run())
-    except UserInputError as exc:
-        sys.exit(f"upl export: {exc}")
+    with _database_errors("export"):
+        try:
+            asyncio.run(run())
+        except UserInputError as exc:
+            sys.exit(f"upl export: {exc}")
 
 
 def cmd_opendata(args: argparse.Namespace) -> None:
@@ -153,7 +158,28 @@ def cmd_opendata(args: argparse.Namespace) -> None:
             print(f"{item.path}: {item.rows} rows")
         print(f"{Path(args.directory) / 'datapackage.json'}, {Path(args.directory) / 'dcat.jsonld'}")
 
-    asyncio.run(run())
+    with _database_errors("opendata"):
+        asyncio.run(run())
+
+
+@contextlib.contextmanager
+def _database_errors(command: str) -> Iterator[None]:
+    """A database that cannot be reached or used ends the command with one line, not a traceback."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+    except BrokenPipeError:  # the reader went away (`| head`): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except (DBAPIError, OSError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        sys.exit(f"upl {command}: the database cannot be used: {reason}")
+
+
+def _output(path: str | None) -> Any:
+    """The file to write (created now), or stdout."""
+    return open(path, "wb") if path else contextlib.nullcontext(sys.stdout.buffer)
 
 
 def add_parsers(commands: Any) -> None:

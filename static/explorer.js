@@ -3,7 +3,9 @@
 // Every request carries a fresh Idempotency-Key: a mutation that a proxy resends (an instance
 // dropped the connection) is then applied once; queries ignore it. Subscriptions run over a
 // WebSocket with npm's graphql-ws client (served as /static/graphql-ws.js); the upgrade request
-// carries the session cookie, which the service accepts from its own pages only.
+// carries the session cookie, which the service accepts from its own pages only. An operation
+// with an `Upload` variable (importRun) goes as a GraphQL multipart request with the file chosen
+// in the header.
 const csrfToken = document.querySelector('meta[name="upl-csrf-token"]').content;
 
 const socket = graphqlWs.createClient({
@@ -21,15 +23,34 @@ function fetcher(params) {
   return isSubscription(params) ? socket.iterate(params) : request(params);
 }
 
+function uploadVariable(query) {
+  const declared = /\$(\w+)\s*:\s*Upload\b/.exec(query || "");
+  return declared ? declared[1] : null;
+}
+
+// The GraphQL multipart request specification: `operations` with a null where the file goes,
+// `map` saying where, then the file.
+function multipart(params, name, file) {
+  const body = new FormData();
+  body.append("operations", JSON.stringify({ ...params, variables: { ...(params.variables || {}), [name]: null } }));
+  body.append("map", JSON.stringify({ 0: [`variables.${name}`] }));
+  body.append("0", file, file.name);
+  return body;
+}
+
 async function request(params) {
-  const headers = { "content-type": "application/json", accept: "application/json", "x-csrf-token": csrfToken };
+  const headers = { accept: "application/json", "x-csrf-token": csrfToken };
   if (globalThis.crypto?.randomUUID) headers["idempotency-key"] = crypto.randomUUID();
-  const response = await fetch("/graphql", {
-    method: "POST",
-    credentials: "same-origin",
-    headers,
-    body: JSON.stringify(params),
-  });
+  const name = uploadVariable(params.query);
+  let body = JSON.stringify(params);
+  if (name) {
+    const file = document.getElementById("import-file").files[0];
+    if (!file) return { errors: [{ message: "Choose a file in the header (File for importRun) first." }] };
+    body = multipart(params, name, file);
+  } else {
+    headers["content-type"] = "application/json";
+  }
+  const response = await fetch("/graphql", { method: "POST", credentials: "same-origin", headers, body });
   return response.json();
 }
 
@@ -77,6 +98,16 @@ subscription NextWorkshops {
   events(first: 5, filter: { kinds: [WORKSHOP] }) { nodes { title startsAt } }
 }`;
 
+const IMPORT = `# Import: choose a CSV, XLSX or JSON lines file in the header, then run. With dryRun: true every
+# row is checked and nothing is written; without it, a file with problems writes nothing unless
+# partial: true. Columns: \`upl import --template companies\` (German or English names).
+mutation ImportCompanies($file: Upload!) {
+  importRun(input: { type: COMPANIES, file: $file, dryRun: true }) {
+    report { rows created updated unchanged committed problems { row column code message } }
+    userErrors { message code }
+  }
+}`;
+
 const explorer = GraphiQLPluginExplorer.explorerPlugin();
 const root = ReactDOM.createRoot(document.getElementById("graphiql"));
 root.render(
@@ -84,7 +115,7 @@ root.render(
     fetcher,
     plugins: [explorer],
     defaultEditorToolsVisibility: true,
-    defaultTabs: [{ query: DIRECTORY }, { query: NETWORK_PAGE }, { query: NEWSLETTER }, { query: EDIT }, { query: LIVE }],
+    defaultTabs: [{ query: DIRECTORY }, { query: NETWORK_PAGE }, { query: NEWSLETTER }, { query: EDIT }, { query: LIVE }, { query: IMPORT }],
   }),
 );
 

@@ -124,12 +124,16 @@ async def export_file(
     conditions: Sequence[ColumnElement[bool]] = (),
     german: bool = False,
 ) -> AsyncIterator[bytes]:
-    """The bytes of an export file, as they are written."""
+    """The bytes of an export file, as they are written (the query runs before the first byte, so
+    a database that fails fails before anything is sent)."""
     writer = WRITERS[format](sheet, sheet.fields, german)
+    batches = export_rows(engine, ctx, sheet, conditions)
+    batch: list[dict[str, Any]] = await anext(batches, [])
     yield writer.start()
-    async for batch in export_rows(engine, ctx, sheet, conditions):
+    while batch:
         chunk = b"".join(writer.row(row) for row in batch)
         if chunk:
             yield chunk
+        batch = await anext(batches, [])
     for chunk in writer.end():
         yield chunk

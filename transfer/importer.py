@@ -28,7 +28,7 @@ from resolvers.base import DataContext, Entity
 from resolvers.editing import Changes, Invalid, Problem
 from transfer.formats import Table
 from transfer.sheets import Field, LinkSet, Sheet, header_map, normalised, required_keys
-from transfer.values import Bad
+from transfer.values import BOOLEAN, Bad
 
 MAX_EXTERNAL_ID = 100
 
@@ -287,8 +287,8 @@ class Importer:
                 continue
             if f.reference is not None:
                 value = await self._reference(connection, f, value)
-            if f.key == "published" and value is None:
-                continue
+            if value is None and f.kind is BOOLEAN:
+                continue  # an empty yes/no cell keeps the value (or the default): the columns are NOT NULL
             changes.set(f.db_column, value, ("input", f.key))
         if pk is None:
             row = await editing.insert_row(connection, self.ctx, spec, changes, slug)

@@ -55,6 +55,8 @@ EXPLORER_PAGE = """<!doctype html>
 <link rel="stylesheet" href="/static/graphiql.css"><link rel="stylesheet" href="/static/plugin-explorer.css">
 <link rel="stylesheet" href="/static/explorer.css"></head>
 <body class="explorer"><header><strong>UPL GraphQL</strong>
+<label id="upload">File for <code>importRun</code> (the Import tab)
+<input id="import-file" type="file" accept=".csv,.txt,.xlsx,.jsonl,.ndjson,.json"></label>
 <span id="who">{username} ({role})</span><button id="logout" type="button">Log out</button></header>
 <div id="graphiql">Loading…</div>
 <script src="/static/react.js"></script><script src="/static/react-dom.js"></script>

@@ -4,7 +4,8 @@ callers (an API key, or a staff session in the explorer).
 The query parameters are the GraphQL list's filter fields (`?ortsteil=KARLSHORST&industryCode=62`,
 transfer/filters.py); `key` carries a partner key for tools that cannot send headers, as for
 the iCalendar feed. What a caller sees is what the lists show it: partners get published rows
-and only consented contact persons, staff everything. The body streams from one snapshot.
+and only consented contact persons, staff everything. The body streams from one snapshot. An
+export spends from the caller's rate limit what the largest query the caller may send costs.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 from resolvers.base import DataContext
 from resolvers.errors import UserInputError
+from resolvers.viewer import Viewer
 from transfer import filters, sheets
 from transfer.exporter import export_file
 from transfer.formats import FORMATS, MEDIA_TYPES
-from web import auth, cors, routing
+from web import auth, cors, limits, routing
 from web.errors import Refusal
 from web.observe import record
 
@@ -41,6 +43,8 @@ async def export(request: Request) -> Response:
         if (refusal := cors.origin_refusal(request, viewer)) is not None:
             return PlainTextResponse(f"{refusal}\n", status_code=403)
         headers.update(cors.cors_headers(origin))
+    if (refused := await _rate_limited(request, viewer, headers)) is not None:
+        return refused
     params = {key: value for key, value in request.query_params.items() if key != "key"}
     try:
         conditions = filters.conditions_for(sheet.name, params)
@@ -53,3 +57,17 @@ async def export(request: Request) -> Response:
     headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     body = export_file(database.engine, ctx, sheet, format, conditions)
     return StreamingResponse(body, media_type=MEDIA_TYPES[format], headers=headers)
+
+
+async def _rate_limited(request: Request, viewer: Viewer, headers: dict[str, str]) -> Response | None:
+    """An export spends from the caller's rate limit what the largest query it may send costs."""
+    state = request.app.state
+    if not state.settings.rate_limit:
+        return None
+    spent = limits.COST_CAPS[viewer.role]
+    allowed, limit_headers = await state.rate_limiter.spend(viewer, auth.client_address(request), spent)
+    headers.update(limit_headers)
+    if allowed:
+        return None
+    message = "Rate limit spent: wait for the window to move on (see Retry-After).\n"
+    return PlainTextResponse(message, status_code=429, headers=headers)

@@ -20,11 +20,14 @@ from pyld import jsonld
 from shapely.geometry import Point, shape
 from sqlalchemy import text
 
+from app import create_app
 from db.engine import create_engine
+from db.enums import Role
 from resolvers.base import DataContext
-from tests.conftest import PASSWORD, Api
+from tests.conftest import NO_RESPONSE_CACHE, PASSWORD, Api
 from transfer import opendata, sheets
 from transfer.exporter import export_file
+from web import limits
 
 DCAT = "http://www.w3.org/ns/dcat#"
 DCT = "http://purl.org/dc/terms/"
@@ -274,3 +277,19 @@ async def test_open_data_package_validates(demo_database_url: str, tmp_path: Pat
     unpublished = await sql(demo_database_url, "SELECT slug FROM companies WHERE NOT published")
     companies = {row["slug"] for row in rows_of(read(tmp_path / "companies.csv").encode())}
     assert unpublished and not companies & {row.slug for row in unpublished}
+
+
+async def test_an_export_spends_the_largest_query_from_the_rate_limit(
+    edit_database_url: str, role_headers: dict[str, dict[str, str]]
+) -> None:
+    app = create_app(edit_database_url, settings=NO_RESPONSE_CACHE)
+    async with app.router.lifespan_context(app):
+        app.state.rate_limiter = limits.RateLimiter(None, budgets={role: 250_000 for role in Role})
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            statuses = []
+            for _ in range(3):
+                response = await client.get("/export/networks.csv", headers=role_headers["partner"])
+                statuses.append(response.status_code)
+            assert statuses == [200, 200, 429]  # a partner's largest query costs 100,000
+            assert int(response.headers["retry-after"]) >= 1

@@ -100,6 +100,22 @@ async def subscription_is_pushed(page: Any, server: LiveServer, staff: dict[str,
     return text
 
 
+async def file_is_imported(page: Any) -> str:
+    """Choose a file in the header and run an importRun (a dry run): the browser sends the GraphQL
+    multipart request with the session's CSRF token."""
+    await page.reload()  # the subscription's result pane stays busy otherwise
+    await page.wait_for_selector(".graphiql-query-editor .CodeMirror", timeout=20_000)
+    content = "Externe ID;Name;Rechtsform;PLZ\r\nB-1;Aus dem Browser GmbH;GmbH;10365\r\nB-2;Falsch;UG;123\r\n"
+    await page.set_input_files(
+        "#import-file", files=[{"name": "firmen.csv", "mimeType": "text/csv", "buffer": content.encode("cp1252")}]
+    )
+    mutation = (
+        "mutation Import($file: Upload!) { importRun(input: { type: COMPANIES, file: $file, dryRun: true }) "
+        "{ report { rows created problems { row column code } } } }"
+    )
+    return await run_in_editor(page, mutation)
+
+
 async def test_staff_log_in_query_and_edit_without_leaving_the_machine(
     explorer_server: LiveServer, role_headers: dict[str, dict[str, str]]
 ) -> None:
@@ -143,6 +159,9 @@ async def test_staff_log_in_query_and_edit_without_leaving_the_machine(
 
             pushed = await subscription_is_pushed(page, explorer_server, role_headers["staff"])
             assert '"action": "CREATE"' in pushed and pushed.count('"objectId"') == 1
+
+            report = await file_is_imported(page)
+            assert '"rows": 2' in report and '"created": 1' in report and '"INVALID_POSTAL_CODE"' in report
         finally:
             await browser.close()
     assert mutations and all(len(headers.get("idempotency-key", "")) == 36 for headers in mutations)  # a UUID each
