@@ -323,21 +323,35 @@ async def _transaction(ctx: DataContext, work: Callable[[AsyncConnection], Any])
     return Result(row=row)
 
 
+async def _checked(
+    connection: AsyncConnection,
+    spec: EditSpec,
+    changes: Changes,
+    merged: dict[str, Any],
+    own_id: int | None,
+    slug: str | None,
+    make_slug: bool,
+) -> dict[str, Any]:
+    """The values to write once every check passed (raises `Invalid`), with the slug when one is
+    to be chosen (given, or made from the source column)."""
+    problems = await validate(connection, spec, changes, merged, creating=own_id is None)
+    if problems:
+        raise Invalid(problems)
+    values = dict(changes.values)
+    if spec.slug_from is not None and make_slug:
+        chosen = await _slug(connection, spec, slug, str(merged[spec.slug_from]), own_id)
+        if isinstance(chosen, Problem):
+            raise Invalid([chosen])
+        values["slug"] = chosen
+    return values
+
+
 async def insert_row(
     connection: AsyncConnection, ctx: DataContext, spec: EditSpec, changes: Changes, slug: str | None = None
 ) -> Any:
     """Check and insert a new row with its audit entry, in the caller's transaction (raises
     `Invalid`)."""
-    merged = dict(changes.values)
-    problems = await validate(connection, spec, changes, merged, creating=True)
-    if problems:
-        raise Invalid(problems)
-    values = dict(changes.values)
-    if spec.slug_from is not None:
-        chosen = await _slug(connection, spec, slug, str(merged[spec.slug_from]), None)
-        if isinstance(chosen, Problem):
-            raise Invalid([chosen])
-        values["slug"] = chosen
+    values = await _checked(connection, spec, changes, dict(changes.values), None, slug, make_slug=True)
     row = (await connection.execute(insert(spec.entity.table).values(**values).returning(*spec.entity.columns))).one()
     created = {k: [None, plain(v)] for k, v in values.items() if v is not None}
     await record(connection, ctx, "create", spec.type_name, row.id, created)
@@ -411,15 +425,8 @@ async def change_locked(
 ) -> Any:
     """Check and apply changes to a row locked by the caller's transaction (raises `Invalid`)."""
     merged = {**row._mapping, **changes.values}
-    problems = await validate(connection, spec, changes, merged, creating=False)
-    if problems:
-        raise Invalid(problems)
-    values = dict(changes.values)
-    if spec.slug_from is not None and (slug is not None or regenerate_slug):
-        chosen = await _slug(connection, spec, slug, str(merged[spec.slug_from]), row.id)
-        if isinstance(chosen, Problem):
-            raise Invalid([chosen])
-        values["slug"] = chosen
+    make_slug = slug is not None or regenerate_slug
+    values = await _checked(connection, spec, changes, merged, row.id, slug, make_slug)
     return await _write(connection, ctx, spec, row, values, "update")
 
 
