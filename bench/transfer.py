@@ -3,7 +3,8 @@
 Makes two databases on the server of `BENCH_DATABASE_URL` (default: the machine's PostgreSQL):
 one with N synthetic companies (`BENCH_COMPANIES`, 100,000), exported with `upl export` in each
 format; one empty, into which `upl import companies` loads the CSV, then loads it again (every
-row unchanged). Each step is the real command line in its own process: wall time and its peak
+row unchanged); and one into which the same rows go keyed by `externalId` without slugs, so
+each slug is made from the name. Each step is the real command line in its own process: wall time and its peak
 resident memory (from `wait4`) are what is reported. Not a test: figures depend on the machine.
 Usage: `make bench-transfer`.
 """
@@ -11,6 +12,7 @@ Usage: `make bench-transfer`.
 from __future__ import annotations
 
 import asyncio
+import csv
 import os
 import subprocess
 import sys
@@ -45,22 +47,36 @@ def _database(admin_url: str, name: str) -> str:
 
 def run(url: str, *args: str) -> tuple[float, int, str]:
     """`upl ARGS` against `url`: (seconds, peak RSS in MiB, its last output line)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cli", *args],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": url},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    out = (process.stdout.read() if process.stdout else b"").decode()
-    err = (process.stderr.read() if process.stderr else b"").decode()
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise SystemExit(f"upl {' '.join(args)} failed:\n{out}\n{err}")
+    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:  # no pipe to fill up
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cli", *args],
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": url},
+            stdout=stdout,
+            stderr=stderr,
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        stdout.seek(0)
+        stderr.seek(0)
+        out, err = stdout.read().decode(), stderr.read().decode()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"upl {' '.join(args)} failed:\n{out[-3000:]}\n{err[-3000:]}")
     lines = [line for line in out.splitlines() if line.strip()]
     return seconds, usage.ru_maxrss // 1024, lines[0] if lines else ""
+
+
+def _external_keys_only(source: str, target: str) -> None:
+    """The office's case: its own numbers as `externalId`, no slug column."""
+    with open(source, newline="") as reading, open(target, "w", newline="") as writing:
+        rows = csv.DictReader(reading)
+        fields = [name for name in rows.fieldnames or [] if name != "slug"]
+        writer = csv.DictWriter(writing, fields)
+        writer.writeheader()
+        for row in rows:
+            row["externalId"] = f"CRM-{row.pop('slug')}"
+            writer.writerow(row)
 
 
 def main() -> None:
@@ -68,6 +84,7 @@ def main() -> None:
     companies = int(os.environ.get("BENCH_COMPANIES", "100000"))
     source = _database(admin_url, "upl_bench_transfer_source")
     target = _database(admin_url, "upl_bench_transfer_target")
+    third = _database(admin_url, "upl_bench_transfer_keyed")
     print(f"seeding {companies:,} synthetic companies ...", flush=True)
     run(source, "db", "seed", "--synthetic", "--companies", str(companies))
     rows: list[tuple[str, float, int, str]] = []
@@ -82,6 +99,11 @@ def main() -> None:
             seconds, memory, said = run(target, "import", "companies", csv_file)
             rows.append((label, seconds, memory, said))
             print(rows[-1], flush=True)
+        keyed = str(Path(directory) / "companies-keyed.csv")
+        _external_keys_only(csv_file, keyed)
+        seconds, memory, said = run(third, "import", "companies", keyed)
+        rows.append(("import csv keyed by externalId, no slugs (each made from the name)", seconds, memory, said))
+        print(rows[-1], flush=True)
     lines = [
         f"# Imports and exports of {companies:,} companies (`make bench-transfer`)",
         "",

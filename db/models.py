@@ -134,6 +134,12 @@ def nullable_ordering_index(name: str, column: str, fill: str) -> Index:
     return Index(name, text(f"({column} IS NULL)"), text(f"coalesce({column}, {fill})"), "id")
 
 
+def slug_pattern_index(name: str) -> Index:
+    """For `slug LIKE 'base-%'`, how a new slug finds its free number (resolvers/editing.py): the
+    unique index serves it only under the C collation."""
+    return Index(name, "slug", postgresql_ops={"slug": "text_pattern_ops"})
+
+
 def search_vector(*weighted: tuple[str, str]) -> Mapped[str]:
     """A generated `tsvector` over the given (column, weight) pairs, German configuration."""
     parts = " || ".join(
@@ -197,6 +203,7 @@ class FundingProgram(Base):
 class Company(Timestamped, ExternallyKeyed, AddressColumns, Base):
     __tablename__ = "companies"
     __table_args__ = (
+        slug_pattern_index("ix_companies_slug_pattern"),
         *address_checks(),
         CheckConstraint("founded_year BETWEEN 1700 AND 2100", name="founded_year_range"),
         CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug_format"),
@@ -231,6 +238,7 @@ class Company(Timestamped, ExternallyKeyed, AddressColumns, Base):
 class Project(Timestamped, ExternallyKeyed, Base):
     __tablename__ = "projects"
     __table_args__ = (
+        slug_pattern_index("ix_projects_slug_pattern"),
         CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_start"),
         CheckConstraint("total_volume >= 0", name="total_volume_non_negative"),
         CheckConstraint("funding_amount >= 0", name="funding_non_negative"),
@@ -275,6 +283,7 @@ class ProjectPartner(Base):
 class Network(Timestamped, ExternallyKeyed, Base):
     __tablename__ = "networks"
     __table_args__ = (
+        slug_pattern_index("ix_networks_slug_pattern"),
         CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug_format"),
         Index("ix_networks_name_id", "name", "id"),
         Index("ix_networks_founded_on_id", "founded_on", "id"),
@@ -322,6 +331,7 @@ class ProjectNetwork(Base):
 class Space(Timestamped, ExternallyKeyed, AddressColumns, Base):
     __tablename__ = "spaces"
     __table_args__ = (
+        slug_pattern_index("ix_spaces_slug_pattern"),
         *address_checks(),
         CheckConstraint("area_sqm > 0", name="area_positive"),
         CheckConstraint("area_max_sqm IS NULL OR area_max_sqm >= area_sqm", name="area_max_not_below_min"),
@@ -363,6 +373,7 @@ class Event(Timestamped, ExternallyKeyed, AddressColumns, Base):
 
     __tablename__ = "events"
     __table_args__ = (
+        slug_pattern_index("ix_events_slug_pattern"),
         *address_checks(),
         CheckConstraint("ends_at IS NULL OR ends_at >= starts_at", name="ends_after_start"),
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_non_negative"),

@@ -93,6 +93,8 @@ class DataContext:
     """The engine for writes (transactions); `engine` reads in autocommit."""
     tables_read: set[str] | None = None
     """When a set, every read adds the tables it touched (the response cache's dependencies)."""
+    known_references: set[Any] | None = None
+    """When a set, the referenced rows that writes found to exist, checked once (an import)."""
 
     @property
     def sees_unpublished(self) -> bool:

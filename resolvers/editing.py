@@ -185,8 +185,24 @@ class Changes:
 # --- validation -----------------------------------------------------------------------------
 
 
+async def _exists(connection: AsyncConnection, query: Any, key: tuple[str, Any], known: set[Any] | None) -> bool:
+    """Whether a referenced row exists; `known` remembers the ones found (an import's rows name
+    the same WZ classes and companies again and again)."""
+    if known is not None and key in known:
+        return True
+    found = await connection.scalar(query) is not None
+    if found and known is not None:
+        known.add(key)
+    return found
+
+
 async def validate(
-    connection: AsyncConnection, spec: EditSpec, changes: Changes, merged: dict[str, Any], creating: bool
+    connection: AsyncConnection,
+    spec: EditSpec,
+    changes: Changes,
+    merged: dict[str, Any],
+    creating: bool,
+    known: set[Any] | None = None,
 ) -> list[Problem]:
     problems: list[Problem] = []
     for name, column in spec.columns.items():
@@ -209,18 +225,14 @@ async def validate(
             problems.append(Problem(path, found[1], found[0]))
         if column.references is not None:
             target = column.references.table
-            exists = await connection.scalar(
-                select(target.c.id).where(target.c.id == value, target.c.deleted_at.is_(None))
-            )
-            if exists is None:
+            query = select(target.c.id).where(target.c.id == value, target.c.deleted_at.is_(None))
+            if not await _exists(connection, query, (target.name, value), known):
                 problems.append(Problem(path, f"No {column.references.name} with this ID.", "NOT_FOUND"))
-        if (
-            column.exists_in is not None
-            and await connection.scalar(select(column.exists_in).where(column.exists_in == value)) is None
-        ):
-            problems.append(
-                Problem(path, f"{quoted(value)} is not a known {column.exists_in.key.replace('_', ' ')}.", "NOT_FOUND")
-            )
+        if column.exists_in is not None:
+            query = select(column.exists_in).where(column.exists_in == value)
+            if not await _exists(connection, query, (str(column.exists_in), value), known):
+                what = column.exists_in.key.replace("_", " ")
+                problems.append(Problem(path, f"{quoted(value)} is not a known {what}.", "NOT_FOUND"))
     if not problems:
         for rule in spec.rules:
             problems += rule(merged)
@@ -331,10 +343,11 @@ async def _checked(
     own_id: int | None,
     slug: str | None,
     make_slug: bool,
+    known: set[Any] | None = None,
 ) -> dict[str, Any]:
     """The values to write once every check passed (raises `Invalid`), with the slug when one is
     to be chosen (given, or made from the source column)."""
-    problems = await validate(connection, spec, changes, merged, creating=own_id is None)
+    problems = await validate(connection, spec, changes, merged, own_id is None, known)
     if problems:
         raise Invalid(problems)
     values = dict(changes.values)
@@ -351,7 +364,7 @@ async def insert_row(
 ) -> Any:
     """Check and insert a new row with its audit entry, in the caller's transaction (raises
     `Invalid`)."""
-    values = await _checked(connection, spec, changes, dict(changes.values), None, slug, make_slug=True)
+    values = await _checked(connection, spec, changes, dict(changes.values), None, slug, True, ctx.known_references)
     row = (await connection.execute(insert(spec.entity.table).values(**values).returning(*spec.entity.columns))).one()
     created = {k: [None, plain(v)] for k, v in values.items() if v is not None}
     await record(connection, ctx, "create", spec.type_name, row.id, created)
@@ -426,7 +439,7 @@ async def change_locked(
     """Check and apply changes to a row locked by the caller's transaction (raises `Invalid`)."""
     merged = {**row._mapping, **changes.values}
     make_slug = slug is not None or regenerate_slug
-    values = await _checked(connection, spec, changes, merged, row.id, slug, make_slug)
+    values = await _checked(connection, spec, changes, merged, row.id, slug, make_slug, ctx.known_references)
     return await _write(connection, ctx, spec, row, values, "update")
 
 

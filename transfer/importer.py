@@ -6,8 +6,9 @@ transaction.
 * Rows are matched by `externalId`, else by `slug`: a matched row becomes an update of the
   columns the file has (an unchanged row writes nothing), others are created. Importing the same
   file twice changes nothing the second time.
-* Each row runs in a SAVEPOINT, so one broken row does not hide the others' problems. A run with
-  problems rolls everything back (`partial=True` commits the good rows); a dry run always does.
+* One broken row does not hide the others' problems: every row is checked. A run with problems
+  rolls everything back (`partial=True` commits the good rows, each in a SAVEPOINT); a dry run
+  always does.
 * Writes go through resolvers/editing.py, so each gets its audit entry and, through the
   tables' triggers, its change-feed entry, like any edit.
 """
@@ -119,6 +120,8 @@ class Importer:
         self.partial = partial
         self.progress = progress
         self.keys: dict[str, Keys] = {}
+        if ctx.known_references is None:
+            ctx.known_references = set()  # each WZ class, company, ... checked once per run
         self.report = Report(sheet.name, dry_run=dry_run)
         self.headers: dict[str, str] = {}
         """Field key → the header the file uses for it."""
@@ -159,7 +162,8 @@ class Importer:
             transaction = await connection.begin()
             try:
                 for done, (number, cells) in enumerate(table.rows, start=1):
-                    await self._row(connection, number, cells, table)
+                    if not await self._row(connection, number, cells, table):
+                        break
                     if self.progress is not None:
                         self.progress(done)
                 keep = not self.dry_run and (self.partial or not report.problems)
@@ -190,28 +194,38 @@ class Importer:
                 return self.headers.get(f.key, f.key)
         return self.headers.get(key, key)
 
-    async def _row(self, connection: AsyncConnection, number: int, cells: dict[str, Any], table: Table) -> None:
-        savepoint = await connection.begin_nested()
+    async def _row(self, connection: AsyncConnection, number: int, cells: dict[str, Any], table: Table) -> bool:
+        """One row; False when the database itself refused it and the run cannot go on.
+
+        A row the checks refuse has written nothing, so only a partial run, which keeps the good
+        rows of a file, sets a SAVEPOINT per row (two statements saved per row elsewhere).
+        """
+        savepoint = await connection.begin_nested() if self.partial else None
         try:
             values = self._read(cells, table)
             outcome = await (self._entity_row if self.sheet.edit is not None else self._link_row)(connection, values)
-        except RowInvalid as exc:
-            await savepoint.rollback()
-            for key, code, message in exc.problems:
-                self.report.problems.append(RowProblem(number, self._column_of(key), code, message))
-            return
-        except Invalid as exc:
-            await savepoint.rollback()
-            for problem in exc.problems:
-                self.report.problems.append(_from_problem(number, problem, self._column_of))
-            return
+        except (RowInvalid, Invalid) as exc:
+            if savepoint is not None:
+                await savepoint.rollback()
+            if isinstance(exc, RowInvalid):
+                problems = [RowProblem(number, self._column_of(key), code, text) for key, code, text in exc.problems]
+            else:
+                problems = [_from_problem(number, problem, self._column_of) for problem in exc.problems]
+            self.report.problems += problems
+            return True
         except IntegrityError as exc:
-            await savepoint.rollback()
+            if savepoint is not None:
+                await savepoint.rollback()
             constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None) or "a data rule"
             self.report.problems.append(RowProblem(number, None, "INVALID", f"The row violates {constraint}."))
-            return
-        await savepoint.commit()
+            if savepoint is None:
+                message = "The database refused the row above, so the rows after it were not checked."
+                self.report.problems.append(RowProblem(number, None, "IMPORT_STOPPED", message))
+            return savepoint is not None
+        if savepoint is not None:
+            await savepoint.commit()
         setattr(self.report, outcome, getattr(self.report, outcome) + 1)
+        return True
 
     def _read(self, cells: dict[str, Any], table: Table) -> dict[str, Any]:
         """The row's values by field key (None for an empty cell); only the file's columns."""

@@ -216,6 +216,7 @@ def company(rng: random.Random, slugs: SlugSet, pk: int, *, ortsteil: str | None
         name = f"{trade} {surname} {LEGAL_SUFFIX[legal]}".strip()
     slug = slugs.make(name)
     place = address(rng, ortsteil)
+    domain = slug[:40].rstrip("-")  # a label may not end with a hyphen (the e-mail check refuses it)
     return {
         "id": pk,
         "slug": slug,
@@ -224,8 +225,8 @@ def company(rng: random.Random, slugs: SlugSet, pk: int, *, ortsteil: str | None
         "description": f"{trade} in Berlin-{place_name(place['ortsteil_key'])}: {title}.",
         "industry_code": code,
         **place,
-        "website": f"https://www.{slug[:40]}.example",
-        "email": f"info@{slug[:40]}.example",
+        "website": f"https://www.{domain}.example",
+        "email": f"info@{domain}.example",
         "phone": f"+49 30 {rng.randint(2000000, 99999999)}",
         "employee_range": rng.choice(EMPLOYEE_RANGES),
         "founded_year": rng.randint(1950, 2025),

