@@ -246,12 +246,16 @@ def slugify(text: str) -> str:
 
 
 async def _free_slug(connection: AsyncConnection, spec: EditSpec, base: str, own_id: int | None) -> str:
+    """`base`, or `base-N` with the first free N. The slugs starting `base-` are a range of the
+    `text_pattern_ops` index (`"base-" ~<=~ slug ~<~ "base."`, "." following "-"), which a
+    prepared statement's generic plan can use, unlike `LIKE $1` (an import makes thousands)."""
     table = spec.entity.table
+    numbered = table.c.slug.op("~>=~", is_comparison=True)(f"{base}-") & table.c.slug.op("~<~", is_comparison=True)(
+        f"{base}."
+    )
     taken = set(
         await connection.scalars(
-            select(table.c.slug).where(
-                (table.c.slug == base) | table.c.slug.like(f"{base}-%"), table.c.id != (own_id or 0)
-            )
+            select(table.c.slug).where((table.c.slug == base) | numbered, table.c.id != (own_id or 0))
         )
     )
     if base not in taken:
