@@ -1,8 +1,8 @@
 """`make bench-realtime`: subscribers of the change feed on one worker, and how late they hear.
 
 One `uvicorn` process of ours (1 worker) serves the benchmark database. N WebSocket clients
-(`graphql-transport-ws`, the `websockets` library, anonymous) each subscribe to
-`changes(types: [EVENT])`; then a writer on another connection updates published events at a
+(`graphql-transport-ws`, the `websockets` library, anonymous) subscribe to `changes`, split over
+three documents (three shared producers); then a writer on another connection updates published events at a
 steady rate. For every commit and subscriber: the time from the commit's return to the delivery
 of its change. The report gives p50/p99/max latency, the worker's CPU and resident memory per
 subscriber, and the SQL transactions the database ran per change (from `pg_stat_database`).
@@ -32,18 +32,25 @@ from schema.core.ids import encode_id
 SUBSCRIBERS = [int(n) for n in os.environ.get("BENCH_SUBSCRIBERS", "1000,5000").split(",") if n.strip()]
 COMMITS = int(os.environ.get("BENCH_REALTIME_COMMITS", "20"))
 RATE = float(os.environ.get("BENCH_REALTIME_RATE", "2"))
-SUBSCRIPTION = "subscription { changes(types: [EVENT]) { node { objectId } } }"
+DOCUMENTS = (
+    "subscription { changes(types: [EVENT]) { node { objectId } } }",
+    "subscription { changes(types: [EVENT]) { cursor node { objectId action } } }",
+    "subscription Feed { changes { node { objectId type at } } }",
+)
+"""The subscribers are split over these (each a producer of its own); each hears every change."""
 BUMP = (
     "UPDATE events SET version = version + 1 WHERE id = (SELECT id FROM events WHERE published AND deleted_at IS NULL "
     "ORDER BY id OFFSET $1 LIMIT 1) RETURNING id"
 )
 
 
-async def subscriber(url: str, ready: asyncio.Semaphore, heard: dict[str, float], stop: asyncio.Event) -> None:
+async def subscriber(
+    url: str, document: str, ready: asyncio.Semaphore, heard: dict[str, float], stop: asyncio.Event
+) -> None:
     async with connect(url, subprotocols=[Subprotocol("graphql-transport-ws")], open_timeout=60) as socket:
         await socket.send(json.dumps({"type": "connection_init", "payload": {}}))
         await socket.recv()
-        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION}}))
+        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": document}}))
         ready.release()
         while not stop.is_set():
             try:
@@ -76,7 +83,8 @@ async def run(count: int, url: str, database_url: str) -> dict[str, float]:
         heard: list[dict[str, float]] = [{} for _ in range(count)]
         clients = []
         for i in range(count):  # connect gradually: a burst of thousands of handshakes is another benchmark
-            clients.append(asyncio.create_task(subscriber(ws, ready, heard[i], stop)))
+            document = DOCUMENTS[i % len(DOCUMENTS)]
+            clients.append(asyncio.create_task(subscriber(ws, document, ready, heard[i], stop)))
             if i % 200 == 199:
                 await asyncio.sleep(0.2)
         for _ in range(count):

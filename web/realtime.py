@@ -59,7 +59,7 @@ from settings import (
 from web import auth, cors, limits
 from web.auth import has_nul
 from web.errors import Refusal
-from web.sharing import EncodedOnce, SharedSubscriptions
+from web.sharing import OPERATION, DirectHandler, EncodedOnce, SharedSubscriptions
 
 POLL_SECONDS = 5.0
 READERS = ((True, Role.STAFF), (False, Role.ANONYMOUS))
@@ -112,8 +112,8 @@ class GuardedSchema:
 
         try:
             if query is not None and SharedSubscriptions.shareable(query, operation_name):
-                role = viewer.role.value
-                result = await self.shared.stream(query, operation_name, variable_values, role, start)
+                role, operation = viewer.role.value, OPERATION.get()
+                result = await self.shared.stream(query, operation_name, variable_values, role, start, operation)
             else:
                 result = await start()
         except BaseException:
@@ -276,6 +276,8 @@ def drain_on_signals() -> None:
 
 class Subscriptions(GraphQL[Context, None]):
     """The WebSocket side of `/graphql` (HTTP requests go to web/graphql.py)."""
+
+    graphql_transport_ws_handler_class = DirectHandler
 
     def __init__(self, schema: Any, operation_limits: limits.Limits) -> None:
         super().__init__(

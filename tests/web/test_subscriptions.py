@@ -8,6 +8,7 @@ visibility follows the role; a wrong key closes with 4403."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from collections.abc import Iterator
@@ -554,3 +555,48 @@ def test_a_shared_result_is_encoded_once_and_exactly() -> None:
     errors = {"id": "c", "type": "next", "payload": {"data": None, "errors": [{"message": "x"}]}}
     assert json.loads(encoded.message(errors)) == errors
     assert json.loads(encoded.message({"type": "ping", 1: "non-str key"})) == {"type": "ping", "1": "non-str key"}
+
+
+class RecordingOperation:
+    """What the producer uses of Strawberry's graphql-transport-ws `Operation`; `stuck` never
+    finishes a send, as a client that stopped reading (its TCP buffer full) would."""
+
+    def __init__(self, stuck: bool = False) -> None:
+        self.stuck = stuck
+        self.sent: list[Any] = []
+
+    async def send_next(self, result: Any) -> None:
+        if self.stuck:
+            await asyncio.sleep(3600)
+        self.sent.append(result.data)
+
+
+async def test_a_subscriber_that_stops_reading_does_not_hold_up_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The producer writes to its WebSocket subscribers one after the other: a send that hangs
+    ends that subscription after SEND_SECONDS, and the next subscriber still gets the result."""
+    from strawberry.types import ExecutionResult
+
+    from web import sharing
+
+    monkeypatch.setattr(sharing, "SEND_SECONDS", 0.2)
+    go = asyncio.Event()
+
+    async def results() -> Any:
+        await go.wait()
+        yield ExecutionResult(data={"n": 1}, errors=None)
+        await asyncio.sleep(3600)
+
+    producer = sharing.Producer(results(), False, lambda: None)
+    stuck, reader = RecordingOperation(stuck=True), RecordingOperation()
+    waiting = [asyncio.create_task(anext(producer.attach(op), None)) for op in (stuck, reader)]
+    await asyncio.sleep(0.05)
+    assert list(producer.direct) == [stuck, reader]
+    go.set()
+    done = await asyncio.wait_for(waiting[0], timeout=5)  # the stuck one's subscription ended
+    assert done is None and reader.sent == [{"n": 1}]
+    assert not waiting[1].done() and list(producer.direct) == [reader]
+    waiting[1].cancel()  # the client completes: the producer stops once nobody reads
+    with contextlib.suppress(asyncio.CancelledError):
+        await waiting[1]
+    await asyncio.sleep(0.05)
+    assert producer.task.done() and not producer.direct
