@@ -36,6 +36,10 @@ FILTERS: dict[str, tuple[type, Conditions]] = {
 }
 
 
+INTERNAL = frozenset({"event_id"})
+"""Filter fields of the data layer that the GraphQL filters do not offer (the calendar feed's)."""
+
+
 def _plain_type(hint: Any) -> Any:
     """`X | None` → X."""
     if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
@@ -79,7 +83,7 @@ def conditions_for(sheet_name: str, params: Mapping[str, str]) -> list[ColumnEle
         raise UserInputError(f"Exports of {sheet_name} take no filters.")
     filter_type, conditions = FILTERS[sheet_name]
     hints = typing.get_type_hints(filter_type)
-    by_camel = {to_camel_case(f.name): f.name for f in dataclasses.fields(filter_type)}
+    by_camel = {to_camel_case(f.name): f.name for f in dataclasses.fields(filter_type) if f.name not in INTERNAL}
     found: dict[str, Any] = {}
     for key, raw in params.items():
         name = by_camel.get(key)
