@@ -13,7 +13,7 @@ import datetime as dt
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -23,7 +23,8 @@ from strawberry.utils.str_converters import to_camel_case
 from resolvers import companies, events, networks, projects, spaces
 from resolvers.errors import UserInputError, quoted
 from resolvers.ids import decode_id
-from transfer.values import BERLIN
+from transfer import values
+from transfer.values import Bad, Kind, Reading
 
 Conditions = Callable[[Any], Sequence[ColumnElement[bool]]]
 
@@ -35,6 +36,14 @@ FILTERS: dict[str, tuple[type, Conditions]] = {
     "events": (events.EventFilter, events.event_conditions),
 }
 
+
+KINDS: dict[Any, Kind] = {
+    dt.datetime: values.DATETIME,
+    dt.date: values.DATE,
+    Decimal: values.NUMBER,
+    int: values.INTEGER,
+}
+"""Parameter values are read as import cells are (a time without an offset is Berlin's)."""
 
 INTERNAL = frozenset({"event_id"})
 """Filter fields of the data layer that the GraphQL filters do not offer (the calendar feed's)."""
@@ -60,18 +69,12 @@ def _value(name: str, hint: Any, raw: str) -> Any:
     if hint is int and name.endswith("_id"):
         type_name = "".join(part.title() for part in name.removesuffix("_id").split("_"))
         return decode_id(raw, type_name)[1]
-    try:
-        if hint is dt.datetime:
-            moment = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-            return moment if moment.tzinfo else moment.replace(tzinfo=BERLIN)
-        if hint is dt.date:
-            return dt.date.fromisoformat(raw)
-        if hint is Decimal:
-            return Decimal(raw)
-        if hint is int:
-            return int(raw)
-    except (ValueError, InvalidOperation):
-        raise UserInputError(f"`{to_camel_case(name)}` cannot be read: {quoted(raw)}.") from None
+    kind = KINDS.get(hint)
+    if kind is not None:
+        try:
+            return kind.parse(raw, Reading())
+        except Bad as bad:
+            raise UserInputError(f"`{to_camel_case(name)}`: {bad.message}") from None
     return raw
 
 

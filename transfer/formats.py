@@ -43,7 +43,6 @@ class Table:
     headers: list[str]
     rows: list[tuple[int, dict[str, Any]]]
     reading: Reading = field(default_factory=Reading)
-    format: str = "csv"
 
 
 def detect(data: bytes, filename: str = "") -> str:
@@ -92,7 +91,7 @@ def _read_csv(data: bytes) -> Table:
         if not any(cell.strip() for cell in cells):
             continue
         rows.append((number, dict(zip(headers, cells, strict=False))))
-    return Table(headers, rows, Reading(decimal_comma=delimiter == ";"), "csv")
+    return Table(headers, rows, Reading(decimal_comma=delimiter == ";"))
 
 
 def _read_xlsx(data: bytes) -> Table:
@@ -114,7 +113,7 @@ def _read_xlsx(data: bytes) -> Table:
             rows.append((number, {h: c for h, c in zip(headers, cells, strict=False) if h}))
     finally:
         workbook.close()
-    return Table([h for h in headers if h], rows, Reading(), "xlsx")
+    return Table([h for h in headers if h], rows)
 
 
 def _read_jsonl(data: bytes) -> Table:
@@ -131,7 +130,7 @@ def _read_jsonl(data: bytes) -> Table:
             raise Unreadable(f"Line {number} is not a JSON object.")
         headers.update(dict.fromkeys(item))
         rows.append((number, item))
-    return Table(list(headers), rows, Reading(), "jsonl")
+    return Table(list(headers), rows)
 
 
 # --- writers ----------------------------------------------------------------------------------
