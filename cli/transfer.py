@@ -79,7 +79,10 @@ def cmd_import(args: argparse.Namespace) -> None:
         return
     if args.type is None or args.file is None:
         sys.exit("upl import: name a TYPE and a FILE (or --template TYPE)")
-    data = Path(args.file).read_bytes()
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        sys.exit(f"upl import: cannot read {args.file}: {exc.strerror}")
 
     async def run() -> int:
         from resolvers.base import DataContext
