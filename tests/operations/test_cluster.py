@@ -94,6 +94,17 @@ class Run:
     running: bool = True
 
 
+async def read_own(client: httpx.AsyncClient, run: Run, headers: dict[str, str], global_id: str) -> httpx.Response:
+    """The writer reads its write back; a connection cut by a killed instance is retried, as for
+    the write (nginx then sends it to the other instance)."""
+    while True:
+        try:
+            return await client.post("/graphql", json={"query": OWN, "variables": {"id": global_id}}, headers=headers)
+        except httpx.TransportError:
+            run.retries += 1
+            await asyncio.sleep(0.05)
+
+
 async def writer(client: httpx.AsyncClient, run: Run, headers: dict[str, str], n: int) -> None:
     i = 0
     while run.running:
@@ -114,9 +125,7 @@ async def writer(client: httpx.AsyncClient, run: Run, headers: dict[str, str], n
                 continue
             created = response.json()["data"]["companyCreate"]["company"]
             run.acknowledged[name] = created["id"]
-            own = await client.post(
-                "/graphql", json={"query": OWN, "variables": {"id": created["id"]}}, headers=headers
-            )
+            own = await read_own(client, run, headers, created["id"])
             run.graphql_requests += 1
             run.statuses[own.status_code] += 1
             if own.json()["data"]["node"] != {"name": name}:
