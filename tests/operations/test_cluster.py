@@ -97,12 +97,14 @@ class Run:
 async def read_own(client: httpx.AsyncClient, run: Run, headers: dict[str, str], global_id: str) -> httpx.Response:
     """The writer reads its write back; a connection cut by a killed instance is retried, as for
     the write (nginx then sends it to the other instance)."""
-    while True:
+    body = {"query": OWN, "variables": {"id": global_id}}
+    for _attempt in range(19):
         try:
-            return await client.post("/graphql", json={"query": OWN, "variables": {"id": global_id}}, headers=headers)
+            return await client.post("/graphql", json=body, headers=headers)
         except httpx.TransportError:
             run.retries += 1
             await asyncio.sleep(0.05)
+    return await client.post("/graphql", json=body, headers=headers)
 
 
 async def writer(client: httpx.AsyncClient, run: Run, headers: dict[str, str], n: int) -> None:
