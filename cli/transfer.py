@@ -32,11 +32,11 @@ def _operator(staff: bool = True) -> Any:
     return Viewer(role=Role.ADMIN, username=f"command line ({getpass.getuser()})")
 
 
-def print_report(report: Report, file: Any = None) -> None:
+def print_report(report: Report) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(file=file or sys.stdout, soft_wrap=True)
+    console = Console(file=sys.stdout, soft_wrap=True)
     console.print(
         f"{report.sheet}: {report.rows} rows: {report.created} created, {report.updated} updated, "
         f"{report.unchanged} unchanged"

@@ -58,8 +58,6 @@ class Field:
     """The table's column (default: the key in snake_case); links have none."""
     reference: Reference | None = None
     links: LinkSet | None = None
-    personal: bool = False
-    """Personal data: exported to staff only, and never into open data."""
 
     @property
     def db_column(self) -> str:
@@ -91,10 +89,6 @@ class Sheet:
     @property
     def table(self) -> Table:
         return self.link if self.link is not None else self.entity.table
-
-    def columns(self, staff: bool) -> tuple[Field, ...]:
-        """The fields a caller's export has (personal ones for staff only)."""
-        return tuple(f for f in self.fields if staff or not f.personal)
 
 
 def _keys(german_title: str) -> tuple[Field, ...]:
@@ -317,10 +311,10 @@ CONTACTS = Sheet(
     (
         Field("ownerType", "Art", "Company, Network or Project."),
         Field("owner", "Zugehörig zu", "Slug of the company, network or project."),
-        Field("name", "Name", "The person's name.", personal=True),
-        Field("role", "Funktion", "The person's role.", personal=True),
-        Field("email", "E-Mail", "The person's e-mail address.", personal=True),
-        Field("phone", "Telefon", "The person's phone number.", personal=True),
+        Field("name", "Name", "The person's name."),
+        Field("role", "Funktion", "The person's role."),
+        Field("email", "E-Mail", "The person's e-mail address."),
+        Field("phone", "Telefon", "The person's phone number."),
         Field("publicationConsent", "Einwilligung", "Whether the person agreed to publication.", values.BOOLEAN),
         PUBLISHED,
     ),
